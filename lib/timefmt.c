@@ -1,0 +1,362 @@
+/*
+ * timefmt.c: durations, timestamps and dates (see timefmt.h).
+ *
+ * The calendar is the proleptic Gregorian one, as in Spark 3. Day numbers
+ * come from the usual era arithmetic: a 400-year era has 146097 days, and
+ * counting years from March puts the leap day at the end of the year.
+ */
+#include "timefmt.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+int64_t sp_days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = sp_floordiv(y, 400);
+	yoe = y - era * 400;
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+void sp_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+	int64_t era, doe, yoe, doy, mp;
+
+	z += 719468;
+	era = sp_floordiv(z, 146097);
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
+	*y = yoe + era * 400 + (*m <= 2);
+}
+
+static int days_in_month(int64_t y, unsigned m)
+{
+	static const int dm[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+	return m == 2 ? 28 + leap : dm[m - 1];
+}
+
+/* Reads 1..max digits; returns how many, or 0. */
+static int digits(const char **p, const char *end, int max, int64_t *out)
+{
+	int n = 0;
+
+	*out = 0;
+	while (*p < end && n < max && isdigit((unsigned char)**p)) {
+		*out = *out * 10 + (**p - '0');
+		(*p)++;
+		n++;
+	}
+	return n;
+}
+
+static int parse_zone(const char *p, const char *end, int64_t *offset_us)
+{
+	int64_t hh = 0, mm = 0, ss = 0;
+	int sign;
+
+	*offset_us = 0;
+	while (p < end && *p == ' ')
+		p++;
+	if (p == end)
+		return 0;
+	if (end - p == 1 && (*p == 'Z' || *p == 'z'))
+		return 0;
+	if (end - p >= 3 && (!strncasecmp(p, "UTC", 3) || !strncasecmp(p, "GMT", 3)))
+		p += 3;
+	else if (end - p >= 2 && !strncasecmp(p, "UT", 2) && (end - p == 2 || p[2] == '+' || p[2] == '-'))
+		p += 2;
+	if (p == end)
+		return 0;
+	if (*p != '+' && *p != '-')
+		return -1;
+	sign = *p++ == '-' ? -1 : 1;
+	if (!digits(&p, end, 2, &hh))
+		return -1;
+	if (p < end && *p == ':')
+		p++;
+	if (p < end) {
+		if (digits(&p, end, 2, &mm) != 2)
+			return -1;
+		if (p < end && *p == ':')
+			p++;
+		if (p < end && digits(&p, end, 2, &ss) != 2)
+			return -1;
+	}
+	if (p != end || hh > 18 || mm > 59 || ss > 59)
+		return -1;
+	*offset_us = sign * ((hh * 3600 + mm * 60 + ss) * SP_US_PER_SEC);
+	return 0;
+}
+
+static void trim(const char **s, size_t *len)
+{
+	while (*len && isspace((unsigned char)**s))
+		(*s)++, (*len)--;
+	while (*len && isspace((unsigned char)(*s)[*len - 1]))
+		(*len)--;
+}
+
+static int parse_ymd(const char **pp, const char *end, int64_t *days)
+{
+	const char *p = *pp;
+	int64_t y, m = 1, d = 1;
+	int neg = 0;
+
+	if (p < end && (*p == '+' || *p == '-'))
+		neg = *p++ == '-';
+	if (digits(&p, end, 7, &y) < 4)
+		return -1;
+	if (neg)
+		y = -y;
+	if (p < end && *p == '-') {
+		p++;
+		if (!digits(&p, end, 2, &m))
+			return -1;
+		if (p < end && *p == '-') {
+			p++;
+			if (!digits(&p, end, 2, &d))
+				return -1;
+		}
+	}
+	if (m < 1 || m > 12 || d < 1 || d > days_in_month(y, (unsigned)m))
+		return -1;
+	*days = sp_days_from_civil(y, (unsigned)m, (unsigned)d);
+	*pp = p;
+	return 0;
+}
+
+int sp_date_parse(const char *s, size_t len, int64_t *days)
+{
+	const char *end;
+
+	trim(&s, &len);
+	end = s + len;
+	if (parse_ymd(&s, end, days) < 0)
+		return -1;
+	/* Spark's date cast also accepts a time part after ' ' or 'T' and ignores it. */
+	if (s < end && *s != ' ' && *s != 'T')
+		return -1;
+	return 0;
+}
+
+int sp_ts_parse(const char *s, size_t len, int64_t *us)
+{
+	const char *p, *end;
+	int64_t days, hh = 0, mi = 0, ss = 0, frac = 0, off;
+	int nf;
+
+	trim(&s, &len);
+	p = s;
+	end = s + len;
+	if (parse_ymd(&p, end, &days) < 0)
+		return -1;
+	if (p < end) {
+		if (*p != ' ' && *p != 'T')
+			return -1;
+		p++;
+		if (p < end && isdigit((unsigned char)*p)) {
+			if (!digits(&p, end, 2, &hh) || p >= end || *p != ':')
+				return -1;
+			p++;
+			if (!digits(&p, end, 2, &mi))
+				return -1;
+			if (p < end && *p == ':') {
+				p++;
+				if (!digits(&p, end, 2, &ss))
+					return -1;
+				if (p < end && *p == '.') {
+					p++;
+					nf = digits(&p, end, 9, &frac);
+					/* beyond microseconds Spark truncates */
+					while (nf > 6)
+						frac /= 10, nf--;
+					while (nf < 6)
+						frac *= 10, nf++;
+				}
+			}
+		}
+		if (hh > 23 || mi > 59 || ss > 59)
+			return -1;
+	}
+	if (parse_zone(p, end, &off) < 0)
+		return -1;
+	*us = days * SP_US_PER_DAY + (hh * 3600 + mi * 60 + ss) * SP_US_PER_SEC + frac - off;
+	return 0;
+}
+
+static size_t fmt_date(int64_t days, char *buf)
+{
+	int64_t y;
+	unsigned m, d;
+
+	sp_civil_from_days(days, &y, &m, &d);
+	if (y >= 0 && y <= 9999)
+		return (size_t)sprintf(buf, "%04d-%02u-%02u", (int)y, m, d);
+	return (size_t)sprintf(buf, "%+05lld-%02u-%02u", (long long)y, m, d);
+}
+
+size_t sp_date_format(int64_t days, char *buf)
+{
+	return fmt_date(days, buf);
+}
+
+size_t sp_ts_format(int64_t us, char *buf)
+{
+	int64_t days = sp_floordiv(us, SP_US_PER_DAY), rem = us - days * SP_US_PER_DAY;
+	int64_t secs = rem / SP_US_PER_SEC, frac = rem % SP_US_PER_SEC;
+	size_t n = fmt_date(days, buf);
+	int w = 6;
+
+	n += (size_t)sprintf(buf + n, " %02d:%02d:%02d", (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60));
+	if (frac) {
+		while (frac % 10 == 0)
+			frac /= 10, w--;
+		n += (size_t)sprintf(buf + n, ".%0*d", w, (int)frac);
+	}
+	return n;
+}
+
+size_t sp_ts_format_iso(int64_t us, char *buf)
+{
+	int64_t days = sp_floordiv(us, SP_US_PER_DAY), rem = us - days * SP_US_PER_DAY;
+	int64_t secs = rem / SP_US_PER_SEC, ms = rem % SP_US_PER_SEC / 1000;
+	size_t n = fmt_date(days, buf);
+
+	n += (size_t)sprintf(buf + n, "T%02d:%02d:%02d.%03dZ", (int)(secs / 3600), (int)(secs / 60 % 60),
+			     (int)(secs % 60), (int)ms);
+	return n;
+}
+
+static const struct unit {
+	const char *name;
+	int64_t us;
+} units[] = {
+	{ "weeks", 7 * SP_US_PER_DAY }, { "week", 7 * SP_US_PER_DAY }, { "w", 7 * SP_US_PER_DAY },
+	{ "days", SP_US_PER_DAY }, { "day", SP_US_PER_DAY }, { "d", SP_US_PER_DAY },
+	{ "hours", 3600 * SP_US_PER_SEC }, { "hour", 3600 * SP_US_PER_SEC }, { "hrs", 3600 * SP_US_PER_SEC },
+	{ "hr", 3600 * SP_US_PER_SEC }, { "h", 3600 * SP_US_PER_SEC },
+	{ "minutes", 60 * SP_US_PER_SEC }, { "minute", 60 * SP_US_PER_SEC }, { "mins", 60 * SP_US_PER_SEC },
+	{ "min", 60 * SP_US_PER_SEC }, { "m", 60 * SP_US_PER_SEC },
+	{ "seconds", SP_US_PER_SEC }, { "second", SP_US_PER_SEC }, { "secs", SP_US_PER_SEC },
+	{ "sec", SP_US_PER_SEC }, { "s", SP_US_PER_SEC },
+	{ "milliseconds", 1000 }, { "millisecond", 1000 }, { "millis", 1000 }, { "milli", 1000 },
+	{ "msecs", 1000 }, { "msec", 1000 }, { "ms", 1000 },
+	{ "microseconds", 1 }, { "microsecond", 1 }, { "micros", 1 }, { "micro", 1 }, { "us", 1 },
+};
+
+int sp_duration_parse(const char *s, int64_t *out, const char *what, struct sp_err *err)
+{
+	const char *p = s, *w;
+	double total = 0;
+	int any = 0, sign = 1;
+
+	while (isspace((unsigned char)*p))
+		p++;
+	if (!strncasecmp(p, "interval", 8) && (isspace((unsigned char)p[8]) || !p[8]))
+		p += 8;
+	for (;;) {
+		double num;
+		char *end;
+		size_t n, i;
+
+		while (isspace((unsigned char)*p))
+			p++;
+		if (!*p)
+			break;
+		if (*p == '-' && !any) {
+			sign = -1;
+			p++;
+		} else if (*p == '+' && !any) {
+			p++;
+		}
+		if (!isdigit((unsigned char)*p) && *p != '.')
+			goto bad;
+		num = strtod(p, &end);
+		if (end == p || !isfinite(num))
+			goto bad;
+		p = end;
+		while (isspace((unsigned char)*p))
+			p++;
+		w = p;
+		while (isalpha((unsigned char)*p))
+			p++;
+		n = (size_t)(p - w);
+		for (i = 0; i < sizeof units / sizeof units[0]; i++)
+			if (strlen(units[i].name) == n && !strncasecmp(w, units[i].name, n))
+				break;
+		if (i == sizeof units / sizeof units[0])
+			goto bad;
+		total += num * (double)units[i].us;
+		any = 1;
+	}
+	if (!any)
+		goto bad;
+	if (total > 9.2e18)
+		return sp_err_usage(err, "%s: duration '%s' is too long", what, s);
+	*out = sign * (int64_t)llround(total);
+	return 0;
+bad:
+	return sp_err_usage(err, "%s: bad duration '%s' (try '10 seconds', '5 minutes', '1 hour')", what, s);
+}
+
+void sp_duration_format(int64_t us, char *buf, size_t size)
+{
+	static const struct {
+		const char *one, *many;
+		int64_t us;
+	} f[] = {
+		{ "day", "days", SP_US_PER_DAY }, { "hour", "hours", 3600 * SP_US_PER_SEC },
+		{ "minute", "minutes", 60 * SP_US_PER_SEC }, { "second", "seconds", SP_US_PER_SEC },
+		{ "millisecond", "milliseconds", 1000 }, { "microsecond", "microseconds", 1 },
+	};
+	size_t n = 0;
+
+	if (us < 0) {
+		n += (size_t)snprintf(buf, size, "-");
+		us = -us;
+	}
+	if (!us) {
+		snprintf(buf, size, "0 seconds");
+		return;
+	}
+	for (size_t i = 0; i < sizeof f / sizeof f[0] && n < size; i++) {
+		int64_t q = us / f[i].us;
+
+		if (!q)
+			continue;
+		n += (size_t)snprintf(buf + n, size - n, "%s%lld %s", n > 1 || (n == 1 && buf[0] != '-') ? " " : "",
+				      (long long)q, q == 1 ? f[i].one : f[i].many);
+		us -= q * f[i].us;
+	}
+}
+
+int64_t sp_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * SP_US_PER_SEC + ts.tv_nsec / 1000;
+}
+
+int64_t sp_mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * SP_US_PER_SEC + ts.tv_nsec / 1000;
+}

@@ -1,0 +1,22 @@
+#!/bin/sh
+# Installs, on Debian, whatever building and testing need and is missing.
+# Safe to run again: it only acts on what is absent.
+set -e
+pkgs="gcc make pkg-config libjson-c-dev librdkafka-dev libzstd-dev zstd bats jq kcat clang libclang-rt-14-dev mandoc valgrind nodejs npm python3 gzip parallel"
+missing=
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	echo "deps: installing$missing"
+	sudo=
+	[ "$(id -u)" = 0 ] || sudo=sudo
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $missing >/dev/null
+fi
+# DuckDB, an independent reader the tests and benchmarks compare against.
+top=$(cd "$(dirname "$0")/.." && pwd)
+if [ ! -d "$top/tests/node_modules/@duckdb/node-api" ]; then
+	echo "deps: installing @duckdb/node-api (npm)"
+	(cd "$top/tests" && npm install --no-audit --no-fund --silent >/dev/null)
+fi
