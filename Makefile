@@ -68,8 +68,9 @@ check: deps
 	SP_BUILD=build-asan sh tests/run.sh build-asan
 	$(MAKE) fuzz-smoke
 
-demo: deps all
-	sh examples/demo.sh
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@sh examples/demo.sh
 
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz-*.c)
 FUZZERS = $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)

@@ -708,16 +708,13 @@ static int frame_done(struct sp_writer *wr, size_t plen, struct sp_err *err)
 	return wr->len >= PIPE_SIZE ? wr_flush(wr, err) : 0;
 }
 
-int sp_writer_open(struct sp_writer **out, const char *path, struct sp_err *err)
+int sp_writer_open_fd(struct sp_writer **out, int fd, const char *name, struct sp_err *err)
 {
-	struct sp_writer *wr;
-	int fd = 1;
+	struct sp_writer *wr = sp_xcalloc(1, sizeof *wr);
 
-	if (strcmp(path, "-") && (fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666)) < 0)
-		return sp_err_sys(err, "cannot create '%s'", path);
-	wr = sp_xcalloc(1, sizeof *wr);
+	(void)err;
 	wr->fd = fd;
-	wr->name = fd == 1 ? sp_xstrdup("standard output") : sp_xasprintf("'%s'", path);
+	wr->name = sp_xstrdup(name);
 #ifdef F_SETPIPE_SZ
 	fcntl(fd, F_SETPIPE_SZ, PIPE_SIZE);
 #endif
@@ -729,6 +726,21 @@ int sp_writer_open(struct sp_writer **out, const char *path, struct sp_err *err)
 	wr->len = SP_FRAME_HEADER_LEN;
 	*out = wr;
 	return 0;
+}
+
+int sp_writer_open(struct sp_writer **out, const char *path, struct sp_err *err)
+{
+	char *name;
+	int fd, r;
+
+	if (!strcmp(path, "-"))
+		return sp_writer_open_fd(out, 1, "standard output", err);
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666)) < 0)
+		return sp_err_sys(err, "cannot create '%s'", path);
+	name = sp_xasprintf("'%s'", path);
+	r = sp_writer_open_fd(out, fd, name, err);
+	free(name);
+	return r;
 }
 
 void sp_writer_set_zstd(struct sp_writer *wr, int level)

@@ -98,6 +98,8 @@ struct sp_writer;
 
 /* Opens path ("-" is standard output) for writing a frame stream. */
 int sp_writer_open(struct sp_writer **wr, const char *path, struct sp_err *err);
+/* Same over an open descriptor, named name in messages; takes fd. */
+int sp_writer_open_fd(struct sp_writer **wr, int fd, const char *name, struct sp_err *err);
 /* zstd level for row frames; 0 (the default) writes them uncompressed. */
 void sp_writer_set_zstd(struct sp_writer *wr, int level);
 /* Writes a schema frame if schema differs from the last one written. */
