@@ -23,7 +23,7 @@ static const struct sp_opt opts[] = {
 	{ NULL, 0, NULL, NULL, 0 },
 };
 
-static const char usage[] = "stream-read FORMAT [options] [PATH...]";
+static const char usage[] = "stream-read FORMAT [options] [PATH ...]";
 static const char about[] =
 	"Reads records and writes them as a frame stream on standard output.\n"
 	"FORMAT is json (JSON lines), csv, text or frames (a recorded stream).\n"
