@@ -107,8 +107,9 @@ uninstall:
 lint-man:
 	@for m in $(MAN1) $(MAN5) $(MAN7); do mandoc -Tlint -W warning $$m || exit 1; done
 
-bench: all
-	sh bench/run.sh
+bench: deps
+	@$(MAKE) --no-print-directory all
+	bash bench/run.sh $(ROWS)
 
 clean:
 	rm -rf build build-asan build-fuzz
