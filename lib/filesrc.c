@@ -265,50 +265,81 @@ static int64_t mtime_us(const struct stat *st)
 	return (int64_t)st->st_mtim.tv_sec * 1000000 + st->st_mtim.tv_nsec / 1000;
 }
 
+static void add_candidate(struct sp_file **cand, size_t *n, size_t *cap, const char *path, int64_t size,
+			  int64_t mtime)
+{
+	sp_grow(cand, cap, *n + 1, sizeof **cand);
+	(*cand)[(*n)++] = (struct sp_file){ sp_xstrdup(path), size, mtime, 0, size };
+}
+
+/* A directory or a pattern names a changing set of files; anything else is one file. */
+static int is_explicit(const char *arg)
+{
+	struct stat st;
+
+	return !strpbrk(arg, "*?[") && !(stat(arg, &st) == 0 && S_ISDIR(st.st_mode));
+}
+
 int sp_filesrc_plan(struct sp_filesrc *fs, int all, int settle, char **batch_json, struct sp_err *err)
 {
 	struct smap now = { NULL, 0, 0, 0 };
 	struct sp_file *cand = NULL;
 	size_t ncand = 0, cap = 0, take = 0;
-	char **paths = NULL;
-	size_t npaths = 0;
 	int64_t bytes = 0, cut;
 	struct json_object *arr;
 
 	*batch_json = NULL;
-	if (sp_paths_expand(fs->o.paths, fs->o.npaths, &paths, &npaths, err) < 0) {
-		/* A directory or glob that matches nothing yet is simply empty. */
-		if (!strncmp(err->msg, "no input matches", 16)) {
-			*err = (struct sp_err)SP_ERR_INIT;
-			return 0;
-		}
-		return -1;
-	}
 	cut = fs->o.max_file_age && fs->max_mtime != INT64_MIN ? fs->max_mtime - fs->o.max_file_age : INT64_MIN;
-	for (size_t i = 0; i < npaths; i++) {
-		struct stat st;
-		struct slot *prev;
+	for (size_t k = 0; k < fs->o.npaths; k++) {
+		char **paths = NULL;
+		size_t npaths = 0;
 
-		if (ignored_name(paths[i]) || stat(paths[i], &st) < 0 || !S_ISREG(st.st_mode))
-			continue;
-		if (smap_find(&fs->seen, paths[i]) || mtime_us(&st) < cut)
-			continue;
-		if (settle) {
-			smap_put(&now, paths[i], st.st_size, mtime_us(&st));
-			prev = smap_find(&fs->pending, paths[i]);
-			if (!prev || prev->a != st.st_size || prev->b != mtime_us(&st))
+		if (is_explicit(fs->o.paths[k])) {
+			struct stat st;
+
+			/* Named files are read even when they look old or temporary; a missing one is reported by the reader. */
+			if (smap_find(&fs->seen, fs->o.paths[k]))
 				continue;
+			if (!strcmp(fs->o.paths[k], "-") || stat(fs->o.paths[k], &st) < 0)
+				add_candidate(&cand, &ncand, &cap, fs->o.paths[k], 0, 0);
+			else
+				add_candidate(&cand, &ncand, &cap, fs->o.paths[k], st.st_size, mtime_us(&st));
+			continue;
 		}
-		sp_grow(&cand, &cap, ncand + 1, sizeof *cand);
-		cand[ncand++] = (struct sp_file){ paths[i], st.st_size, mtime_us(&st), 0, st.st_size };
-		paths[i] = NULL;
+		if (sp_paths_expand(&fs->o.paths[k], 1, &paths, &npaths, err) < 0) {
+			/* A directory or glob that matches nothing yet is simply empty. */
+			if (strncmp(err->msg, "no input matches", 16))
+				goto fail;
+			*err = (struct sp_err)SP_ERR_INIT;
+			continue;
+		}
+		size_t first = ncand;
+
+		for (size_t i = 0; i < npaths; i++) {
+			struct stat st;
+			struct slot *prev;
+
+			if (ignored_name(paths[i]) || stat(paths[i], &st) < 0 || !S_ISREG(st.st_mode))
+				continue;
+			if (smap_find(&fs->seen, paths[i]) || mtime_us(&st) < cut)
+				continue;
+			if (settle) {
+				smap_put(&now, paths[i], st.st_size, mtime_us(&st));
+				prev = smap_find(&fs->pending, paths[i]);
+				if (!prev || prev->a != st.st_size || prev->b != mtime_us(&st))
+					continue;
+			}
+			add_candidate(&cand, &ncand, &cap, paths[i], st.st_size, mtime_us(&st));
+		}
+		sp_paths_free(paths, npaths);
+		/* The files of a directory or pattern: oldest first, as Spark. */
+		qsort(cand + first, ncand - first, sizeof *cand, by_age);
 	}
-	sp_paths_free(paths, npaths);
 	if (settle) {
 		smap_release(&fs->pending);
 		fs->pending = now;
+		now = (struct smap){ NULL, 0, 0, 0 };
 	}
-	qsort(cand, ncand, sizeof *cand, by_age);
 	while (take < ncand) {
 		if (!all && fs->o.max_files && (long long)take >= fs->o.max_files)
 			break;
@@ -340,6 +371,10 @@ int sp_filesrc_plan(struct sp_filesrc *fs, int all, int settle, char **batch_jso
 	}
 	sp_files_free(cand, ncand);
 	return 0;
+fail:
+	smap_release(&now);
+	sp_files_free(cand, ncand);
+	return -1;
 }
 
 static int archive(const char *path, const char *dir, struct sp_err *err)
