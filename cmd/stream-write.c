@@ -1,23 +1,36 @@
 /*
  * stream-write: the sink of every pipeline. Reads a frame stream on
  * standard input and writes it as a console table, JSON lines, CSV, text
- * or frames, to standard output or to a file.
+ * or frames, to standard output, a file, or (with --checkpoint) a
+ * directory of committed part files.
  *
- * A file appears whole or not at all: it is written beside its final name
- * and renamed into place when the stream ends cleanly, so a broken
- * upstream never leaves half a file behind.
+ * Without a checkpoint, a file appears whole or not at all: it is written
+ * beside its final name and renamed into place when the stream ends
+ * cleanly. With --checkpoint, each batch is committed on its own: the part
+ * file, then the manifest entry, then the commit logs (ours, and the
+ * source's, so that a restarted source replays only what came after). A
+ * batch already committed is skipped when the source replays it.
  */
 #include "sp.h"
 
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "console.h"
+#include "filesink.h"
+#include "log.h"
+#include "progress.h"
+#include "query.h"
 
-enum { OPT_OPTION = 1, OPT_QUIET, OPT_VERBOSE };
+enum { OPT_OPTION = 1, OPT_CHECKPOINT, OPT_PROGRESS_FD, OPT_QUIET, OPT_VERBOSE };
 
 static const struct sp_opt opts[] = {
 	{ "option", 'o', "KEY=VALUE", "a sink option, by Spark's name (repeatable)", OPT_OPTION },
+	{ "checkpoint", 0, "DIR", "commit batch by batch, skipping batches already committed", OPT_CHECKPOINT },
+	{ "progress-fd", 0, "FD", "also write progress JSON lines to this descriptor", OPT_PROGRESS_FD },
 	{ "quiet", 'q', NULL, "print no warnings", OPT_QUIET },
 	{ "verbose", 'v', NULL, "print more", OPT_VERBOSE },
 	{ NULL, 0, NULL, NULL, 0 },
@@ -27,7 +40,7 @@ static const char usage[] = "stream-write FORMAT [options] [PATH]";
 static const char about[] =
 	"Writes the frame stream on standard input as FORMAT: console (Spark's\n"
 	"console sink), json (JSON lines), csv, text or frames. PATH is a file,\n"
-	"or - for standard output (the default).";
+	"or - for standard output (the default); with --checkpoint, a directory.";
 
 /* Text is written out in chunks of about this size. */
 #define OUT_CHUNK (1 << 20)
@@ -35,6 +48,8 @@ static const char about[] =
 struct args {
 	const char *format;
 	const char *path;
+	const char *checkpoint;
+	int progress_fd;
 	struct sp_kvs kv;
 };
 
@@ -42,6 +57,7 @@ static void parse_args(int argc, char **argv, struct args *a)
 {
 	struct sp_optparse p;
 	const char *arg;
+	char *end;
 	int id;
 
 	sp_opt_init(&p, opts, usage, about, argc, argv);
@@ -58,6 +74,14 @@ static void parse_args(int argc, char **argv, struct args *a)
 		case OPT_OPTION:
 			sp_kvs_add(&a->kv, "-o", arg);
 			break;
+		case OPT_CHECKPOINT:
+			a->checkpoint = arg;
+			break;
+		case OPT_PROGRESS_FD:
+			a->progress_fd = (int)strtol(arg, &end, 10);
+			if (*end || end == arg || a->progress_fd < 0 || fcntl(a->progress_fd, F_GETFD) < 0)
+				sp_usage_error("option '--progress-fd': '%s' is not an open descriptor", arg);
+			break;
 		case OPT_QUIET:
 			sp_verbose = 0;
 			break;
@@ -72,19 +96,29 @@ static void parse_args(int argc, char **argv, struct args *a)
 		a->path = "-";
 }
 
-/* One of three kinds of sink, by format. */
+/* One of three kinds of sink by format, writing to a stream or to part files. */
 struct sink {
+	struct args *a;
 	const struct sp_enc_class *cls;	/* json, csv, text */
 	struct sp_enc *enc;
 	struct sp_console *con;		/* console */
-	struct sp_writer *fw;		/* frames */
-	struct sp_output *out;
+	struct sp_writer *fw;		/* frames (to a single file or standard output) */
+	struct sp_output *out;		/* the single output, without part files */
+	struct sp_filesink *files;	/* part files, with --checkpoint and a PATH */
+	struct sp_output *part;		/* the current batch's part file (owned by files) */
 	struct sp_buf text;
-	int in_batch;
+	int in_batch, skip, mode_complete;
+	uint64_t rows;
+	int64_t started;
+	/* with --checkpoint */
+	struct sp_query q;
+	struct sp_log *commits, *source_commits;
+	struct sp_progress *progress;
 };
 
-static int sink_open(struct sink *s, struct args *a, struct sp_err *err)
+static int sink_open(struct sink *s, struct sp_err *err)
 {
+	struct args *a = s->a;
 	const char *known = "numRows, truncate, vertical";
 
 	if (!strcmp(a->format, "console")) {
@@ -96,6 +130,8 @@ static int sink_open(struct sink *s, struct args *a, struct sp_err *err)
 		known = "compression";
 		if (strcmp(c, "none") && strcmp(c, "zstd"))
 			sp_usage_error("option -o compression=%s: expected none or zstd", c);
+		if (a->checkpoint && strcmp(a->path, "-"))
+			sp_usage_error("the frames sink writes one stream: use it without --checkpoint");
 		if (sp_output_open(&s->out, a->path, err) < 0)
 			return -1;
 		if (sp_writer_open_fd(&s->fw, dup(sp_output_fd(s->out)), sp_output_name(s->out), err) < 0)
@@ -108,19 +144,73 @@ static int sink_open(struct sink *s, struct args *a, struct sp_err *err)
 		known = s->cls->keys;
 		if (s->cls->new(&s->enc, &a->kv, err) < 0)
 			return -1;
-		s->cls->start(s->enc);
 	}
 	sp_kvs_check_used(&a->kv, a->format, known);
+	if (s->cls && a->checkpoint && strcmp(a->path, "-"))
+		return sp_filesink_open(&s->files, a->path, s->cls->name, err);
 	if (!s->out && sp_output_open(&s->out, a->path, err) < 0)
 		return -1;
+	if (s->enc)
+		s->cls->start(s->enc);
 	return 0;
+}
+
+/* The stream's INFO frame: bind our checkpoint to its query. */
+static int sink_info(struct sink *s, const char *json, struct sp_err *err)
+{
+	char *id = NULL, *p;
+	int r;
+
+	sp_query_release(&s->q);
+	if (sp_query_parse(&s->q, json, err) < 0)
+		return -1;
+	if (!s->a->checkpoint || s->commits)
+		return 0;
+	if (sp_ckdir_open(s->a->checkpoint, "stream-write", &s->q, &id, err) < 0)
+		return -1;
+	free(id);
+	p = sp_xasprintf("%s/commits", s->a->checkpoint);
+	r = sp_log_open(&s->commits, p, err);
+	free(p);
+	if (r == 0 && s->q.checkpoint) {
+		p = sp_xasprintf("%s/commits", s->q.checkpoint);
+		r = sp_log_open(&s->source_commits, p, err);
+		free(p);
+	}
+	if (r == 0 && sp_progress_open(&s->progress, s->a->checkpoint, s->a->progress_fd, &s->q, err) < 0)
+		r = -1;
+	return r;
+}
+
+/* A checkpoint without a source that announced itself: our own query id. */
+static int sink_bind_alone(struct sink *s, struct sp_err *err)
+{
+	char *id = NULL;
+
+	if (!s->a->checkpoint || s->commits)
+		return 0;
+	if (sp_ckdir_open(s->a->checkpoint, "stream-write", NULL, &id, err) < 0)
+		return -1;
+	s->q.id = id;
+	return sink_info(s, "{}", err) < 0 ? -1 : 0;
+}
+
+static int64_t committed(const struct sink *s)
+{
+	int64_t c = s->commits ? sp_log_latest(s->commits) : -1;
+
+	if (s->files && sp_filesink_latest(s->files) > c)
+		c = sp_filesink_latest(s->files);
+	return c;
 }
 
 static int sink_drain(struct sink *s, struct sp_err *err)
 {
+	struct sp_output *o = s->part ? s->part : s->out;
+
 	if (!s->text.len)
 		return 0;
-	if (sp_output_write(s->out, s->text.p, s->text.len, err) < 0)
+	if (sp_output_write(o, s->text.p, s->text.len, err) < 0)
 		return -1;
 	sp_buf_reset(&s->text);
 	return 0;
@@ -128,7 +218,25 @@ static int sink_drain(struct sink *s, struct sp_err *err)
 
 static int sink_begin(struct sink *s, const struct sp_batch_info *bi, struct sp_err *err)
 {
+	if (sink_bind_alone(s, err) < 0)
+		return -1;
 	s->in_batch = 1;
+	s->rows = 0;
+	s->started = sp_mono_us();
+	s->skip = s->commits && bi->id <= committed(s);
+	if (s->skip) {
+		if (sp_verbose > 1)
+			sp_warn("batch %lld was committed before: skipped", (long long)bi->id);
+		return 0;
+	}
+	if (s->files) {
+		if (bi->mode == SP_MODE_UPDATE)
+			return sp_err_set(err, "the %s file sink does not support update output mode, as in Spark "
+					  "(use append or complete)", s->cls->name);
+		if (sp_filesink_part(s->files, bi->id, &s->part, err) < 0)
+			return -1;
+		s->cls->start(s->enc);
+	}
 	if (s->con)
 		sp_console_begin(s->con, bi->id);
 	return s->fw ? sp_writer_begin(s->fw, bi, err) : 0;
@@ -140,6 +248,9 @@ static int sink_rows(struct sink *s, const struct sp_batch *b, struct sp_err *er
 
 	if (!s->in_batch && sink_begin(s, &first, err) < 0)
 		return -1;
+	if (s->skip)
+		return 0;
+	s->rows += b->n;
 	if (s->fw)
 		return sp_writer_rows(s->fw, b, err);
 	if (s->con)
@@ -149,15 +260,51 @@ static int sink_rows(struct sink *s, const struct sp_batch *b, struct sp_err *er
 	return s->text.len >= OUT_CHUNK ? sink_drain(s, err) : 0;
 }
 
-/* A batch ends: what it produced is written out, so a live pipeline shows it now. */
+static int record_commit(struct sink *s, const struct sp_batch_info *bi, struct sp_err *err)
+{
+	char *entry;
+	int r = 0;
+
+	if (!s->commits)
+		return 0;
+	entry = sp_xasprintf("{\"batchId\":%lld,\"watermark\":%lld}", (long long)bi->id, (long long)bi->watermark);
+	if (sp_log_latest(s->commits) < bi->id)
+		r = sp_log_put(s->commits, bi->id, entry, err);
+	if (r == 0 && s->source_commits)
+		r = sp_log_put(s->source_commits, bi->id, entry, err);
+	free(entry);
+	if (r == 0 && s->progress && !s->skip) {
+		struct sp_progress_batch pb = { bi->id, s->rows, sp_mono_us() - s->started, bi->watermark,
+						INT64_MIN, INT64_MIN, NULL, NULL, NULL, NULL };
+		char *sink = sp_xasprintf("{\"description\":\"%sSink[%s]\",\"numOutputRows\":%llu}",
+					  s->files ? "File" : s->a->format, s->a->path, (unsigned long long)s->rows);
+
+		pb.sink = sink;
+		r = sp_progress_write(s->progress, &pb, err);
+		free(sink);
+	}
+	return r;
+}
+
+/* A batch ends: its output is committed (part files) or written out now (streams). */
 static int sink_end(struct sink *s, const struct sp_batch_info *bi, struct sp_err *err)
 {
+	int r = 0;
+
 	s->in_batch = 0;
-	if (s->fw)
-		return sp_writer_end(s->fw, bi, err) < 0 ? -1 : sp_writer_flush(s->fw, err);
-	if (s->con && sp_console_end(s->con, &s->text, err) < 0)
-		return -1;
-	return sink_drain(s, err);
+	if (!s->skip) {
+		if (s->fw)
+			r = sp_writer_end(s->fw, bi, err) < 0 ? -1 : sp_writer_flush(s->fw, err);
+		else if (s->con)
+			r = sp_console_end(s->con, &s->text, err);
+		if (r == 0)
+			r = sink_drain(s, err);
+		if (r == 0 && s->files) {
+			r = sp_filesink_commit(s->files, bi->id, s->mode_complete, err);
+			s->part = NULL;
+		}
+	}
+	return r < 0 ? -1 : record_commit(s, bi, err);
 }
 
 static int sink_close(struct sink *s, struct sp_err *err)
@@ -166,7 +313,7 @@ static int sink_close(struct sink *s, struct sp_err *err)
 		return -1;
 	if (sink_drain(s, err) < 0)
 		return -1;
-	return sp_output_commit(s->out, err);
+	return s->out ? sp_output_commit(s->out, err) : 0;
 }
 
 static void sink_free(struct sink *s)
@@ -176,12 +323,17 @@ static void sink_free(struct sink *s)
 	sp_console_free(s->con);
 	sp_writer_free(s->fw);
 	sp_output_free(s->out);
+	sp_filesink_free(s->files);
 	sp_buf_release(&s->text);
+	sp_log_free(s->commits);
+	sp_log_free(s->source_commits);
+	sp_progress_free(s->progress);
+	sp_query_release(&s->q);
 }
 
 int main(int argc, char **argv)
 {
-	struct args a = { NULL, NULL, SP_KVS_INIT };
+	struct args a = { NULL, NULL, NULL, -1, SP_KVS_INIT };
 	struct sink s;
 	struct sp_reader *rd = NULL;
 	struct sp_err err = SP_ERR_INIT;
@@ -190,15 +342,21 @@ int main(int argc, char **argv)
 
 	sp_setprog(argv[0]);
 	memset(&s, 0, sizeof s);
+	s.a = &a;
 	parse_args(argc, argv, &a);
-	if (sink_open(&s, &a, &err) < 0)
+	if (sink_open(&s, &err) < 0)
 		goto done;
 	sp_catch_signals();
 	if (sp_reader_open(&rd, "-", &err) < 0)
 		goto done;
-	while (sp_running() && (r = sp_reader_next(rd, &fr, &err)) > 0) {
+	/* A signal does not cut a batch short: the source ends the stream, and we drain it. */
+	while ((r = sp_reader_next(rd, &fr, &err)) > 0) {
 		switch (fr.type) {
+		case SP_FR_INFO:
+			r = sink_info(&s, fr.json, &err);
+			break;
 		case SP_FR_BEGIN:
+			s.mode_complete = fr.info.mode == SP_MODE_COMPLETE;
 			r = sink_begin(&s, &fr.info, &err);
 			break;
 		case SP_FR_ROWS:
@@ -216,10 +374,6 @@ int main(int argc, char **argv)
 	}
 	if (r < 0)
 		goto done;
-	if (!sp_running()) {
-		sp_err_set(&err, "interrupted by %s before the end of the stream", strsignal(sp_stop_signal()));
-		goto done;
-	}
 	if (sink_close(&s, &err) == 0)
 		status = SP_EXIT_OK;
 done:

@@ -13,6 +13,8 @@
 #include <unistd.h>
 #include <zstd.h>
 
+#include "filesink.h"
+
 #define CHUNK (1 << 20)
 
 struct sp_input {
@@ -185,10 +187,24 @@ static void add_path(char ***v, size_t *n, size_t *cap, const char *p)
 
 static int add_dir(char ***v, size_t *n, size_t *cap, const char *dir, struct sp_err *err)
 {
-	DIR *d = opendir(dir);
 	struct dirent *de;
-	size_t first = *n;
+	size_t first = *n, nm;
+	char **m;
+	DIR *d;
+	int r;
 
+	/* A file sink's directory: exactly the files its manifest committed. */
+	if ((r = sp_manifest_files(dir, &m, &nm, err)) <= 0) {
+		if (r == 0) {
+			for (size_t i = 0; i < nm; i++) {
+				add_path(v, n, cap, m[i]);
+				free(m[i]);
+			}
+			free(m);
+		}
+		return r;
+	}
+	d = opendir(dir);
 	if (!d)
 		return sp_err_sys(err, "cannot open directory '%s'", dir);
 	while ((de = readdir(d))) {
