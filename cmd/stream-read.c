@@ -13,7 +13,7 @@
 #include "sp.h"
 
 #include <fcntl.h>
-#include <json-c/json.h>
+#include "jsonc.h"
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -405,7 +405,7 @@ static char *offsets_files(const char *entry, struct sp_err *err)
 	char *s = NULL;
 
 	if (o && json_object_object_get_ex(o, "files", &files))
-		s = sp_xstrdup(json_object_to_json_string_ext(files, JSON_C_TO_STRING_PLAIN));
+		s = sp_xstrdup(sp_jsonc_text(files));
 	else
 		sp_err_set(err, "bad offsets log entry: '%.80s'", entry);
 	json_object_put(o);

@@ -5,7 +5,7 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <json-c/json.h>
+#include "jsonc.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -229,7 +229,7 @@ static void entry_line(struct sp_buf *b, const char *path, const char *action)
 	json_object_object_add(o, "blockReplication", json_object_new_int(1));
 	json_object_object_add(o, "blockSize", json_object_new_int64(33554432));
 	json_object_object_add(o, "action", json_object_new_string(action));
-	sp_buf_puts(b, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	sp_buf_puts(b, sp_jsonc_text(o));
 	sp_buf_addc(b, '\n');
 	json_object_put(o);
 	free(url);

@@ -9,7 +9,7 @@
 #include "filesrc.h"
 
 #include <errno.h>
-#include <json-c/json.h>
+#include "jsonc.h"
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -365,7 +365,7 @@ int sp_filesrc_plan(struct sp_filesrc *fs, int all, int settle, char **batch_jso
 			if (pend)
 				smap_del(&fs->pending, pend);
 		}
-		*batch_json = sp_xstrdup(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN));
+		*batch_json = sp_xstrdup(sp_jsonc_text(arr));
 		json_object_put(arr);
 		forget_old(fs);
 	}
@@ -433,7 +433,7 @@ char *sp_filesrc_seen_json(const struct sp_filesrc *fs)
 		}
 	}
 	json_object_object_add(o, "files", arr);
-	s = sp_xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	s = sp_xstrdup(sp_jsonc_text(o));
 	json_object_put(o);
 	return s;
 }
@@ -447,7 +447,7 @@ int sp_filesrc_seen_load(struct sp_filesrc *fs, const char *json, struct sp_err 
 		json_object_put(o);
 		return sp_err_set(err, "bad seen-files checkpoint");
 	}
-	r = sp_filesrc_note(fs, json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN), err);
+	r = sp_filesrc_note(fs, sp_jsonc_text(arr), err);
 	json_object_put(o);
 	return r;
 }

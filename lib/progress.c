@@ -8,7 +8,7 @@
 #include "progress.h"
 
 #include <fcntl.h>
-#include <json-c/json.h>
+#include "jsonc.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,7 +150,7 @@ int sp_progress_write(struct sp_progress *p, const struct sp_progress_batch *b, 
 	add_raw(o, "stateOperators", b->state ? b->state : "[]");
 	add_raw(o, "sources", b->sources ? b->sources : "[]");
 	add_raw(o, "sink", b->sink);
-	line = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	line = sp_jsonc_text(o);
 	if (p->fd >= 0) {
 		struct sp_buf l = SP_BUF_INIT;
 

@@ -4,7 +4,7 @@
 #include "query.h"
 
 #include <fcntl.h>
-#include <json-c/json.h>
+#include "jsonc.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,7 +50,7 @@ char *sp_query_info_new(const struct sp_query *q)
 	add_str(o, "runId", q->run_id);
 	add_str(o, "checkpoint", q->checkpoint);
 	add_str(o, "name", q->name);
-	s = sp_xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	s = sp_xstrdup(sp_jsonc_text(o));
 	json_object_put(o);
 	return s;
 }
@@ -112,8 +112,7 @@ int sp_ckdir_open(const char *dir, const char *tool, const struct sp_query *q, c
 		add_str(o, "id", *id);
 		add_str(o, "tool", tool);
 		add_str(o, "source", q ? q->checkpoint : NULL);
-		r = sp_ckpt_write(path, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN),
-				  strlen(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN)), 0, err);
+		r = sp_ckpt_write(path, sp_jsonc_text(o), strlen(sp_jsonc_text(o)), 0, err);
 		json_object_put(o);
 		free(path);
 		if (r < 0) {
