@@ -162,9 +162,10 @@ size_t sp_filesrc_seen_count(const struct sp_filesrc *fs)
 	return fs->seen.live;
 }
 
-static void see(struct sp_filesrc *fs, const char *path, int64_t mtime)
+/* Files named on the command line (pinned) are never forgotten: they are not subject to maxFileAge. */
+static void see(struct sp_filesrc *fs, const char *path, int64_t mtime, int pinned)
 {
-	smap_put(&fs->seen, path, mtime, 0);
+	smap_put(&fs->seen, path, mtime, pinned);
 	if (mtime > fs->max_mtime)
 		fs->max_mtime = mtime;
 }
@@ -180,9 +181,17 @@ static void forget_old(struct sp_filesrc *fs)
 	for (size_t i = 0; i < fs->seen.cap; i++) {
 		struct slot *sl = &fs->seen.s[i];
 
-		if (sl->key && sl->key != TOMB && sl->a < cut)
+		if (sl->key && sl->key != TOMB && !sl->b && sl->a < cut)
 			smap_del(&fs->seen, sl);
 	}
+}
+
+/* A directory or a pattern names a changing set of files; anything else is one file. */
+static int is_explicit(const char *arg)
+{
+	struct stat st;
+
+	return !strpbrk(arg, "*?[") && !(stat(arg, &st) == 0 && S_ISDIR(st.st_mode));
 }
 
 int sp_files_parse(const char *text, struct sp_file **files, size_t *n, struct sp_err *err)
@@ -209,6 +218,7 @@ int sp_files_parse(const char *text, struct sp_file **files, size_t *n, struct s
 		f[i].mtime = json_object_object_get_ex(o, "mtime", &v) ? json_object_get_int64(v) : 0;
 		f[i].start = json_object_object_get_ex(o, "start", &v) ? json_object_get_int64(v) : 0;
 		f[i].end = json_object_object_get_ex(o, "end", &v) ? json_object_get_int64(v) : f[i].size;
+		f[i].pinned = json_object_object_get_ex(o, "pinned", &v) && json_object_get_boolean(v);
 	}
 	json_object_put(arr);
 	*files = f;
@@ -233,7 +243,7 @@ int sp_filesrc_note(struct sp_filesrc *fs, const char *batch_json, struct sp_err
 	if (sp_files_parse(batch_json, &f, &n, err) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++)
-		see(fs, f[i].path, f[i].mtime);
+		see(fs, f[i].path, f[i].mtime, f[i].pinned);
 	sp_files_free(f, n);
 	return 0;
 }
@@ -266,19 +276,12 @@ static int64_t mtime_us(const struct stat *st)
 }
 
 static void add_candidate(struct sp_file **cand, size_t *n, size_t *cap, const char *path, int64_t size,
-			  int64_t mtime)
+			  int64_t mtime, int pinned)
 {
 	sp_grow(cand, cap, *n + 1, sizeof **cand);
-	(*cand)[(*n)++] = (struct sp_file){ sp_xstrdup(path), size, mtime, 0, size };
+	(*cand)[(*n)++] = (struct sp_file){ sp_xstrdup(path), size, mtime, 0, size, pinned };
 }
 
-/* A directory or a pattern names a changing set of files; anything else is one file. */
-static int is_explicit(const char *arg)
-{
-	struct stat st;
-
-	return !strpbrk(arg, "*?[") && !(stat(arg, &st) == 0 && S_ISDIR(st.st_mode));
-}
 
 int sp_filesrc_plan(struct sp_filesrc *fs, int all, int settle, char **batch_json, struct sp_err *err)
 {
@@ -301,9 +304,9 @@ int sp_filesrc_plan(struct sp_filesrc *fs, int all, int settle, char **batch_jso
 			if (smap_find(&fs->seen, fs->o.paths[k]))
 				continue;
 			if (!strcmp(fs->o.paths[k], "-") || stat(fs->o.paths[k], &st) < 0)
-				add_candidate(&cand, &ncand, &cap, fs->o.paths[k], 0, 0);
+				add_candidate(&cand, &ncand, &cap, fs->o.paths[k], 0, 0, 1);
 			else
-				add_candidate(&cand, &ncand, &cap, fs->o.paths[k], st.st_size, mtime_us(&st));
+				add_candidate(&cand, &ncand, &cap, fs->o.paths[k], st.st_size, mtime_us(&st), 1);
 			continue;
 		}
 		if (sp_paths_expand(&fs->o.paths[k], 1, &paths, &npaths, err) < 0) {
@@ -329,7 +332,7 @@ int sp_filesrc_plan(struct sp_filesrc *fs, int all, int settle, char **batch_jso
 				if (!prev || prev->a != st.st_size || prev->b != mtime_us(&st))
 					continue;
 			}
-			add_candidate(&cand, &ncand, &cap, paths[i], st.st_size, mtime_us(&st));
+			add_candidate(&cand, &ncand, &cap, paths[i], st.st_size, mtime_us(&st), 0);
 		}
 		sp_paths_free(paths, npaths);
 		/* The files of a directory or pattern: oldest first, as Spark. */
@@ -361,7 +364,9 @@ int sp_filesrc_plan(struct sp_filesrc *fs, int all, int settle, char **batch_jso
 			json_object_object_add(o, "end", json_object_new_int64(cand[i].end));
 			json_object_array_add(arr, o);
 			pend = smap_find(&fs->pending, cand[i].path);
-			see(fs, cand[i].path, cand[i].mtime);
+			if (cand[i].pinned)
+				json_object_object_add(o, "pinned", json_object_new_boolean(1));
+			see(fs, cand[i].path, cand[i].mtime, cand[i].pinned);
 			if (pend)
 				smap_del(&fs->pending, pend);
 		}

@@ -42,6 +42,7 @@ void sp_filesrc_opts_read(struct sp_filesrc_opts *o, struct sp_kvs *kv);
 struct sp_file {
 	char *path;
 	int64_t size, mtime, start, end;
+	int pinned;		/* named on the command line: exempt from maxFileAge */
 };
 
 struct sp_filesrc;

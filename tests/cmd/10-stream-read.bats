@@ -28,7 +28,7 @@ try 'stream-read -h'" ]
 @test "a bad schema is a usage error naming the column" {
 	echo '{"a":1}' >"$T/a.json"
 	run -2 --separate-stderr stream-read json --schema 'a LONG, b STRNG' "$T/a.json"
-	[ "$stderr" = "stream-read: bad schema at column 10: unknown type 'STRNG': 'a LONG, b STRNG'" ]
+	[ "$stderr" = "stream-read: bad schema at column 11: unknown type 'STRNG': 'a LONG, b STRNG'" ]
 	[ -z "$output" ]
 }
 
@@ -83,23 +83,28 @@ J
 	[ "$output" = $'{"a":1}\n{"a":2}' ]
 }
 
-@test "a directory is read in name order, skipping . and _ files" {
+@test "a directory is read oldest file first, skipping . and _ files" {
 	mkdir "$T/d"
-	echo '{"n":2}' >"$T/d/b.json"
-	echo '{"n":1}' >"$T/d/a.json"
+	echo '{"n":2}' >"$T/d/a.json"
+	echo '{"n":1}' >"$T/d/b.json"
 	echo '{"n":9}' >"$T/d/.hidden.json"
 	echo '{"n":9}' >"$T/d/_SUCCESS"
-	run -0 bash -c "stream-read json '$T/d' | stream-write json"
+	echo '{"n":9}' >"$T/d/c.json.tmp"
+	touch -d '2024-01-01 10:00:00' "$T/d/b.json"
+	touch -d '2024-01-01 11:00:00' "$T/d/a.json"
+	run -0 bash -c "stream-read json --trigger availableNow '$T/d' | stream-write json"
 	[ "$output" = $'{"n":1}\n{"n":2}' ]
 }
 
-@test "a quoted glob is expanded in name order; no match is an error" {
+@test "a quoted glob is expanded; no match yet is an empty stream" {
 	echo '{"n":1}' >"$T/x1.json"
 	echo '{"n":2}' >"$T/x2.json"
-	run -0 bash -c "stream-read json '$T/x*.json' | stream-write json"
+	touch -d '2024-01-01 10:00:00' "$T/x1.json"
+	run -0 bash -c "stream-read json --trigger availableNow '$T/x*.json' | stream-write json"
 	[ "$output" = $'{"n":1}\n{"n":2}' ]
-	run -1 --separate-stderr stream-read json "$T/nothing*.json"
-	[ "$stderr" = "stream-read: no input matches '$T/nothing*.json'" ]
+	run -0 --separate-stderr bash -c "stream-read json --trigger once --schema 'n LONG' '$T/nothing*.json' | stream-write json"
+	[ -z "$output" ]
+	[ -z "$stderr" ]
 }
 
 @test "a missing file is reported, the others are still read, exit 1" {
