@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "console.h"
+#include "exec.h"
 #include "filesink.h"
 #include "log.h"
 #include "progress.h"
@@ -36,11 +37,14 @@ static const struct sp_opt opts[] = {
 	{ NULL, 0, NULL, NULL, 0 },
 };
 
-static const char usage[] = "stream-write FORMAT [options] [PATH]";
+static const char usage[] = "stream-write FORMAT [options] [PATH]\n"
+	"       stream-write exec [options] -- COMMAND [ARG ...]";
 static const char about[] =
 	"Writes the frame stream on standard input as FORMAT: console (Spark's\n"
 	"console sink), json (JSON lines), csv, text or frames. PATH is a file,\n"
-	"or - for standard output (the default); with --checkpoint, a directory.";
+	"or - for standard output (the default); with --checkpoint, a directory.\n"
+	"exec runs COMMAND once per batch with the batch on its standard input\n"
+	"(Spark's foreachBatch).";
 
 /* Text is written out in chunks of about this size. */
 #define OUT_CHUNK (1 << 20)
@@ -48,6 +52,8 @@ static const char about[] =
 struct args {
 	const char *format;
 	const char *path;
+	char **cmd;		/* exec: the command */
+	size_t ncmd;
 	const char *checkpoint;
 	int progress_fd;
 	struct sp_kvs kv;
@@ -63,8 +69,14 @@ static void parse_args(int argc, char **argv, struct args *a)
 	sp_opt_init(&p, opts, usage, about, argc, argv);
 	while ((id = sp_opt_next(&p, &arg)) != -1) {
 		switch (id) {
+		case SP_OPT_DASHDASH:
+			break;
 		case SP_OPT_POS:
-			if (!a->format)
+			if (p.dashdash && a->format && !strcmp(a->format, "exec")) {
+				a->cmd = sp_xrealloc(a->cmd, (a->ncmd + 2) * sizeof *a->cmd);
+				a->cmd[a->ncmd++] = (char *)arg;
+				a->cmd[a->ncmd] = NULL;
+			} else if (!a->format)
 				a->format = arg;
 			else if (!a->path)
 				a->path = arg;
@@ -91,7 +103,11 @@ static void parse_args(int argc, char **argv, struct args *a)
 		}
 	}
 	if (!a->format)
-		sp_usage_error("no format given (console, json, csv, text or frames)");
+		sp_usage_error("no format given (console, json, csv, text, frames or exec)");
+	if (!strcmp(a->format, "exec") && !a->ncmd)
+		sp_usage_error("exec needs a command after '--'");
+	if (a->ncmd && strcmp(a->format, "exec"))
+		sp_usage_error("a command after '--' goes with exec, not %s", a->format);
 	if (!a->path)
 		a->path = "-";
 }
@@ -106,8 +122,11 @@ struct sink {
 	struct sp_output *out;		/* the single output, without part files */
 	struct sp_filesink *files;	/* part files, with --checkpoint and a PATH */
 	struct sp_output *part;		/* the current batch's part file (owned by files) */
+	struct sp_output *spool;	/* exec: the current batch, for the command */
+	struct sp_exec_opts exec;
+	int exec_status;		/* exec: the command's failing status */
 	struct sp_buf text;
-	int in_batch, skip, mode_complete;
+	int in_batch, skip, mode_complete, exec_frames;
 	uint64_t rows;
 	int64_t started;
 	/* with --checkpoint */
@@ -121,6 +140,22 @@ static int sink_open(struct sink *s, struct sp_err *err)
 	struct args *a = s->a;
 	const char *known = "numRows, truncate, vertical";
 
+	if (!strcmp(a->format, "exec")) {
+		const char *f = sp_kvs_get(&a->kv, "format", "json"), *b = sp_kvs_get(&a->kv, "retryBackoff", "1 second");
+
+		s->exec.retries = (int)sp_kvs_long(&a->kv, "maxRetries", 3, 0, 100);
+		if (sp_duration_parse(b, &s->exec.backoff_us, "option -o retryBackoff", err) < 0)
+			return -1;
+		if (!strcmp(f, "frames")) {
+			s->exec_frames = 1;
+		} else if (!(s->cls = sp_enc_find(f)) || s->cls == &sp_text_enc) {
+			sp_usage_error("option -o format=%s: expected json, csv or frames", f);
+		} else if (s->cls->new(&s->enc, &a->kv, err) < 0) {
+			return -1;
+		}
+		sp_kvs_check_used(&a->kv, "exec", "format, maxRetries, retryBackoff, and the format's options");
+		return 0;
+	}
 	if (!strcmp(a->format, "console")) {
 		if (sp_console_new(&s->con, &a->kv, err) < 0)
 			return -1;
@@ -206,7 +241,7 @@ static int64_t committed(const struct sink *s)
 
 static int sink_drain(struct sink *s, struct sp_err *err)
 {
-	struct sp_output *o = s->part ? s->part : s->out;
+	struct sp_output *o = s->spool ? s->spool : s->part ? s->part : s->out;
 
 	if (!s->text.len)
 		return 0;
@@ -237,9 +272,51 @@ static int sink_begin(struct sink *s, const struct sp_batch_info *bi, struct sp_
 			return -1;
 		s->cls->start(s->enc);
 	}
+	if (s->a->ncmd) {
+		const char *tmp = getenv("TMPDIR");
+		char *spool = sp_xasprintf("%s/stream-write-batch", tmp && *tmp ? tmp : "/tmp");
+		int r = sp_output_open(&s->spool, spool, err);
+
+		free(spool);
+		if (r < 0)
+			return -1;
+		if (s->exec_frames) {
+			if (sp_writer_open_fd(&s->fw, dup(sp_output_fd(s->spool)), "the batch", err) < 0)
+				return -1;
+		} else {
+			s->cls->start(s->enc);
+		}
+	}
 	if (s->con)
 		sp_console_begin(s->con, bi->id);
 	return s->fw ? sp_writer_begin(s->fw, bi, err) : 0;
+}
+
+/* exec: the batch is complete in the spool; run the command over it. */
+static int run_batch(struct sink *s, const struct sp_batch_info *bi, struct sp_err *err)
+{
+	char *env[4];
+	int r;
+
+	if (s->fw) {
+		r = sp_writer_eos(s->fw, err);
+		sp_writer_free(s->fw);
+		s->fw = NULL;
+		if (r < 0)
+			return -1;
+	}
+	env[0] = sp_xasprintf("STREAM_BATCH_ID=%lld", (long long)bi->id);
+	env[1] = sp_xasprintf("STREAM_QUERY_ID=%s", s->q.id ? s->q.id : "");
+	env[2] = sp_xasprintf("STREAM_OUTPUT_MODE=%s", s->mode_complete ? "complete" : "append");
+	env[3] = NULL;
+	r = sp_exec_run(s->a->cmd, sp_output_fd(s->spool), env, &s->exec, &s->exec_status, err);
+	if (r < 0)
+		sp_err_prefix(err, "batch %lld", (long long)bi->id);
+	for (int i = 0; i < 3; i++)
+		free(env[i]);
+	sp_output_free(s->spool);
+	s->spool = NULL;
+	return r;
 }
 
 static int sink_rows(struct sink *s, const struct sp_batch *b, struct sp_err *err)
@@ -292,17 +369,19 @@ static int sink_end(struct sink *s, const struct sp_batch_info *bi, struct sp_er
 	int r = 0;
 
 	s->in_batch = 0;
-	if (!s->skip) {
-		if (s->fw)
-			r = sp_writer_end(s->fw, bi, err) < 0 ? -1 : sp_writer_flush(s->fw, err);
-		else if (s->con)
-			r = sp_console_end(s->con, &s->text, err);
-		if (r == 0)
-			r = sink_drain(s, err);
-		if (r == 0 && s->files) {
-			r = sp_filesink_commit(s->files, bi->id, s->mode_complete, err);
-			s->part = NULL;
-		}
+	if (s->skip)
+		return record_commit(s, bi, err);
+	if (s->fw)
+		r = sp_writer_end(s->fw, bi, err) < 0 ? -1 : sp_writer_flush(s->fw, err);
+	else if (s->con)
+		r = sp_console_end(s->con, &s->text, err);
+	if (r == 0)
+		r = sink_drain(s, err);
+	if (r == 0 && s->a->ncmd)
+		r = run_batch(s, bi, err);
+	if (r == 0 && s->files) {
+		r = sp_filesink_commit(s->files, bi->id, s->mode_complete, err);
+		s->part = NULL;
 	}
 	return r < 0 ? -1 : record_commit(s, bi, err);
 }
@@ -324,6 +403,7 @@ static void sink_free(struct sink *s)
 	sp_writer_free(s->fw);
 	sp_output_free(s->out);
 	sp_filesink_free(s->files);
+	sp_output_free(s->spool);
 	sp_buf_release(&s->text);
 	sp_log_free(s->commits);
 	sp_log_free(s->source_commits);
@@ -333,7 +413,7 @@ static void sink_free(struct sink *s)
 
 int main(int argc, char **argv)
 {
-	struct args a = { NULL, NULL, NULL, -1, SP_KVS_INIT };
+	struct args a = { NULL, NULL, NULL, 0, NULL, -1, SP_KVS_INIT };
 	struct sink s;
 	struct sp_reader *rd = NULL;
 	struct sp_err err = SP_ERR_INIT;
@@ -379,8 +459,11 @@ int main(int argc, char **argv)
 done:
 	if (err.set)
 		status = sp_err_report(&err);
+	if (s.exec_status)
+		status = s.exec_status;
 	sp_reader_free(rd);
 	sink_free(&s);
+	free(a.cmd);
 	sp_kvs_release(&a.kv);
 	return sp_finish(status);
 }

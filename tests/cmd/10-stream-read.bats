@@ -118,8 +118,7 @@ J
 	printf '{"a":1}\n{"a":2\n{"a":3}\n' >"$T/bad.json"
 	run -1 --separate-stderr bash -c "stream-read json -o mode=FAILFAST --schema 'a LONG' '$T/bad.json' | stream-write json"
 	[[ ${stderr_lines[0]} == "stream-read: '$T/bad.json' line 2: malformed JSON: "* ]]
-	[ "${stderr_lines[1]}" = "stream-write: standard input ended at offset ${stderr_lines[1]#*offset }" ]
-	[[ ${stderr_lines[1]} == *"without an end-of-stream frame (did the upstream tool fail?)" ]]
+	[[ ${stderr_lines[1]} == "stream-write: standard input "*"(did the upstream tool fail?)" ]]
 	[ -z "$output" ]
 }
 
@@ -194,6 +193,7 @@ J
 
 @test "a 4 MiB string value survives" {
 	head -c 3145728 /dev/zero | base64 -w0 | sed 's/^/{"big":"/; s/$/"}/' >"$T/big.json"
+	echo >>"$T/big.json"
 	run -0 bash -c "stream-read json '$T/big.json' | stream-write json | cmp - '$T/big.json'"
 }
 

@@ -87,7 +87,8 @@ Batch: 0
 
 @test "console: numRows limits the rows shown" {
 	run -0 bash -c "stream-read json examples/iot/events.jsonl | stream-write console -o numRows=2"
-	[ "${lines[8]}" = "only showing top 2 rows" ]
+	[ "${lines[9]}" = "only showing top 2 rows" ]
+	[ "${#lines[@]}" -eq 10 ]
 }
 
 @test "a file appears whole, with no temporary left behind" {
