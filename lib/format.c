@@ -3,10 +3,12 @@
  */
 #include "format.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "timefmt.h"
 
@@ -43,12 +45,69 @@ char *sp_buf_take(struct sp_buf *b)
 	return p;
 }
 
+/*
+ * Java's Double.toString (JDK 19 and later) prints the shortest decimal
+ * that reads back as the same double; among several of that length, the
+ * closest to it; and when one digit would do, the closest of one or two
+ * digits (so 4.9E-324, not 5.0E-324).
+ *
+ * The shortest decimal of length L, if there is one, is the double
+ * correctly rounded to L digits (what printf's %.*e gives) or, where the
+ * interval of decimals that read back is lopsided (at powers of two), its
+ * neighbour on the other side. For normal doubles, DBL_DIG (15) digits
+ * always read back to the same 15-digit decimal, so one %.14e that reads
+ * back is already the shortest with zeros appended.
+ */
+
+/* Digits of x rounded to L significant digits, if they read back as x. */
+static int try_digits(double x, int L, char *dig, int *exp)
+{
+	char tmp[40], num[48];
+	double y;
+	int i, nd = 0;
+	char *e;
+
+	snprintf(tmp, sizeof tmp, "%.*e", L - 1, x);
+	e = strchr(tmp, 'e');
+	*exp = atoi(e + 1);
+	for (char *p = tmp; p < e; p++)
+		if (*p >= '0' && *p <= '9')
+			dig[nd++] = *p;
+	y = strtod(tmp, NULL);
+	if (y == x)
+		return 1;
+	/* The neighbour on the far side of x, one unit in the last digit away. */
+	if (y < x) {
+		for (i = L - 1; i >= 0 && dig[i] == '9'; i--)
+			dig[i] = '0';
+		if (i < 0) {
+			dig[0] = '1';
+			++*exp;
+		} else {
+			dig[i]++;
+		}
+	} else {
+		for (i = L - 1; i >= 0 && dig[i] == '0'; i--)
+			dig[i] = '9';
+		if (i < 0)
+			return 0;
+		dig[i]--;
+		if (dig[0] == '0') {
+			memmove(dig, dig + 1, (size_t)L - 1);
+			dig[L - 1] = '9';
+			--*exp;
+		}
+	}
+	snprintf(num, sizeof num, "%c.%.*se%d", dig[0], L - 1, dig + 1, *exp);
+	return strtod(num, NULL) == x;
+}
+
 size_t sp_double_format(double d, char *buf)
 {
-	char tmp[40], digits[24];
-	int prec, exp, nd = 0;
+	char digits[24];
+	int exp = 0, nd, L;
 	size_t n = 0;
-	char *e;
+	double x = fabs(d);
 
 	if (isnan(d))
 		return (size_t)sprintf(buf, "NaN");
@@ -56,19 +115,18 @@ size_t sp_double_format(double d, char *buf)
 		return (size_t)sprintf(buf, d < 0 ? "-Infinity" : "Infinity");
 	if (d == 0)
 		return (size_t)sprintf(buf, signbit(d) ? "-0.0" : "0.0");
-	/* The shortest %e form that reads back as the same double. */
-	for (prec = 0; prec < 17; prec++) {
-		snprintf(tmp, sizeof tmp, "%.*e", prec, d);
-		if (strtod(tmp, NULL) == d)
-			break;
+	if (x >= DBL_MIN && try_digits(x, DBL_DIG, digits, &exp)) {
+		L = DBL_DIG;
+	} else {
+		for (L = x >= DBL_MIN ? DBL_DIG + 1 : 1; L < 17; L++)
+			if (try_digits(x, L, digits, &exp))
+				break;
+		if (L == 17)
+			try_digits(x, 17, digits, &exp);
+		else if (L == 1)
+			try_digits(x, L = 2, digits, &exp);
 	}
-	snprintf(tmp, sizeof tmp, "%.*e", prec, d);
-	/* tmp is "-d.ddddde+XX": split into digits and exponent. */
-	e = strchr(tmp, 'e');
-	exp = atoi(e + 1);
-	for (char *p = tmp; p < e; p++)
-		if (*p >= '0' && *p <= '9')
-			digits[nd++] = *p;
+	nd = L;
 	while (nd > 1 && digits[nd - 1] == '0')
 		nd--;
 	if (d < 0)

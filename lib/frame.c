@@ -21,6 +21,12 @@
 
 #define PAD8(n) (((n) + 7) & ~(size_t)7)
 #define PIPE_SIZE (1 << 20)
+/*
+ * Rows in one row frame, and elements of one array column in it. Every
+ * value but a struct without fields takes at least a byte, so this only
+ * stops frames that claim billions of empty rows.
+ */
+#define MAX_COUNT SP_FRAME_MAX
 
 static const char *mode_names[] = { "append", "update", "complete" };
 
@@ -76,13 +82,22 @@ struct cursor {
 	const char *name;
 	uint64_t foff, seq;
 	struct sp_err *err;
+	int unzipped;		/* p points into a decompressed payload */
 };
 
 static int cur_fail(struct cursor *c, const char *what)
 {
-	return sp_err_set(c->err, "%s: frame %llu at offset %llu: %s (at payload byte %zu)", c->name,
+	return sp_err_set(c->err, "%s: frame %llu at offset %llu: %s (at %spayload byte %zu)", c->name,
 			  (unsigned long long)c->seq, (unsigned long long)c->foff, what,
-			  (size_t)(c->p - c->base));
+			  c->unzipped ? "uncompressed " : "", (size_t)(c->p - c->base));
+}
+
+static int all_zero(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return 0;
+	return 1;
 }
 
 static const uint8_t *take(struct cursor *c, size_t n, const char *what)
@@ -194,7 +209,7 @@ static int schema_decode(struct cursor *c, struct sp_type **out)
 
 int sp_schema_decode(const void *buf, size_t len, struct sp_type **out, struct sp_err *err)
 {
-	struct cursor c = { buf, (const uint8_t *)buf + len, buf, "schema", 0, 0, err };
+	struct cursor c = { buf, (const uint8_t *)buf + len, buf, "schema", 0, 0, err, 0 };
 
 	return schema_decode(&c, out);
 }
@@ -227,11 +242,15 @@ static int offsets(struct cursor *c, struct sp_col *col, size_t n, uint32_t *las
 	if (!(p = take(c, PAD8((n + 1) * 4), "offsets truncated")))
 		return -1;
 	off = (const uint32_t *)p;
-	if (off[0] != 0)
+	if (off[0] != 0) {
+		c->p = p;
 		return cur_fail(c, "first offset is not 0");
+	}
 	for (size_t i = 0; i < n; i++)
-		if (off[i + 1] < off[i])
+		if (off[i + 1] < off[i]) {
+			c->p = p + (i + 1) * 4;
 			return cur_fail(c, "offsets go backwards");
+		}
 	col->off = (uint32_t *)off;
 	*last = off[n];
 	return 0;
@@ -246,8 +265,10 @@ static int col_decode(struct cursor *c, struct sp_col *col, size_t n)
 	col->n = n;
 	if (!(p = take(c, 8, "column header truncated")))
 		return -1;
-	if (p[0] > 1)
-		return cur_fail(c, "bad validity flag");
+	if (p[0] > 1 || !all_zero(p + 1, 7)) {
+		c->p -= 8;
+		return cur_fail(c, "bad column header");
+	}
 	col->valid = NULL;
 	if (p[0] && !(col->valid = (uint8_t *)take(c, PAD8((n + 7) / 8), "validity bitmap truncated")))
 		return -1;
@@ -256,8 +277,10 @@ static int col_decode(struct cursor *c, struct sp_col *col, size_t n)
 		if (!(p = take(c, PAD8(n), "values truncated")))
 			return -1;
 		for (size_t i = 0; i < n; i++)
-			if (p[i] > 1)
+			if (p[i] > 1) {
+				c->p = p + i;
 				return cur_fail(c, "boolean value is not 0 or 1");
+			}
 		col->data = (void *)p;
 		return 0;
 	case SP_T_STRING:
@@ -274,10 +297,14 @@ static int col_decode(struct cursor *c, struct sp_col *col, size_t n)
 	case SP_T_ARRAY:
 		if (offsets(c, col, n, &last) < 0)
 			return -1;
+		if (last > MAX_COUNT)
+			return cur_fail(c, "too many array elements in one frame");
 		return col_decode(c, col->child, last);
 	default:
-		if (sp_size_mul(n, 8, &bytes) < 0 || !(p = take(c, bytes, "values truncated")))
-			return cur_fail(c, "values truncated");
+		if (sp_size_mul(n, 8, &bytes) < 0)
+			bytes = SIZE_MAX;
+		if (!(p = take(c, bytes, "values truncated")))
+			return -1;
 		col->data = (void *)p;
 		return 0;
 	}
@@ -289,6 +316,7 @@ struct sp_reader {
 	int fd;
 	char *name;
 	uint8_t *buf;		/* 8-aligned, holds buffered stream bytes */
+	int borrowed;		/* buf is the caller's (a memory reader) */
 	size_t cap, start, len;	/* buffered bytes: buf[start .. start+len) */
 	uint64_t pos;		/* stream offset of buf[start] */
 	uint64_t seq;
@@ -334,6 +362,8 @@ static int reader_init(struct sp_reader *rd, struct sp_err *err)
 	if (version != SP_FRAME_VERSION)
 		return sp_err_set(err, "%s: frame stream version %u is not supported (this is version %d)",
 				  rd->name, version, SP_FRAME_VERSION);
+	if (!all_zero(hdr + 10, 6))
+		return sp_err_set(err, "%s: bad stream header (reserved bytes are not zero)", rd->name);
 	consume(rd, SP_FRAME_HEADER_LEN);
 	return 0;
 }
@@ -383,12 +413,21 @@ int sp_reader_open(struct sp_reader **out, const char *path, struct sp_err *err)
 int sp_reader_open_mem(struct sp_reader **out, const void *buf, size_t len, const char *name,
 		       struct sp_err *err)
 {
+	static uint64_t empty;
 	struct sp_reader *rd = reader_new(-1, name);
 
-	/* A private copy: payloads must be 8-byte aligned in memory. */
-	rd->buf = sp_xmalloc(len);
-	if (len)
-		memcpy(rd->buf, buf, len);
+	/* Payloads must be 8-byte aligned in memory: a copy if buf is not. */
+
+	if (!len)
+		buf = &empty;
+	if ((uintptr_t)buf % 8 == 0) {
+		rd->buf = (uint8_t *)buf;
+		rd->borrowed = 1;
+	} else {
+		rd->buf = sp_xmalloc(len);
+		if (len)
+			memcpy(rd->buf, buf, len);
+	}
 	rd->cap = rd->len = len;
 	return reader_start(rd, out, err);
 }
@@ -427,7 +466,8 @@ void sp_reader_free(struct sp_reader *rd)
 	reader_drop_schema(rd);
 	if (rd->fd >= 0)
 		close(rd->fd);
-	free(rd->buf);
+	if (!rd->borrowed)
+		free(rd->buf);
 	free(rd->zbuf);
 	free(rd->text);
 	ZSTD_freeDCtx(rd->zd);
@@ -480,16 +520,26 @@ static int decode_rows(struct sp_reader *rd, struct cursor *c, struct sp_frame *
 		return cur_fail(c, "row frame before any schema frame");
 	if (fr->flags & SP_FRF_ZSTD) {
 		uint64_t raw, clen;
+		unsigned long long csize;
 		size_t got;
 
 		if (!(p = take(c, 16, "compressed frame header truncated")))
 			return -1;
 		raw = get64(p);
 		clen = get64(p + 8);
-		if (raw > SP_FRAME_MAX || raw % 8)
+		if (raw > SP_FRAME_MAX || raw % 8 || raw < 8) {
+			c->p = p;
 			return cur_fail(c, "bad uncompressed length");
+		}
 		if (!(p = take(c, clen, "compressed data truncated")) || cur_done(c) < 0)
 			return -1;
+		/* A size the zstd frame declares must be the raw length: checked before allocating. */
+		csize = ZSTD_getFrameContentSize(p, clen);
+		if (csize == ZSTD_CONTENTSIZE_ERROR || (csize != ZSTD_CONTENTSIZE_UNKNOWN && csize != raw)) {
+			c->p = p;
+			return cur_fail(c, csize == ZSTD_CONTENTSIZE_ERROR ? "not a zstd frame" :
+					"zstd frame's content size is not the raw length");
+		}
 		if (raw > rd->zcap) {
 			free(rd->zbuf);
 			rd->zbuf = sp_xmalloc(raw);
@@ -502,13 +552,18 @@ static int decode_rows(struct sp_reader *rd, struct cursor *c, struct sp_frame *
 			return cur_fail(c, ZSTD_isError(got) ? ZSTD_getErrorName(got) : "decompressed size differs");
 		c->base = c->p = rd->zbuf;
 		c->end = rd->zbuf + raw;
+		c->unzipped = 1;
 	}
 	if (!(p = take(c, 8, "row frame header truncated")))
 		return -1;
 	nrows = get32(p);
 	ncols = get32(p + 4);
+	c->p = p;
+	if (nrows > MAX_COUNT)
+		return cur_fail(c, "too many rows in one frame");
 	if (ncols != rd->schema->nfields)
 		return cur_fail(c, "column count differs from the schema's");
+	c->p = p + 8;
 	for (size_t i = 0; i < ncols; i++)
 		if (col_decode(c, &rd->batch.cols[i], nrows) < 0)
 			return -1;
@@ -528,26 +583,29 @@ static int decode_text(struct sp_reader *rd, struct cursor *c, const char **out)
 	if (!(p = take(c, 8, "text length truncated")))
 		return -1;
 	n = get32(p);
+	if (!all_zero(p + 4, 4)) {
+		c->p = p + 4;
+		return cur_fail(c, "reserved bytes are not zero");
+	}
 	if (!(p = take(c, n, "text truncated")) || cur_done(c) < 0)
 		return -1;
-	if (memchr(p, 0, n))
+	if (memchr(p, 0, n)) {
+		c->p = (const uint8_t *)memchr(p, 0, n);
 		return cur_fail(c, "NUL byte in text");
+	}
 	free(rd->text);
 	rd->text = sp_xstrndup((const char *)p, n);
 	*out = rd->text;
 	return 0;
 }
 
-int sp_reader_next(struct sp_reader *rd, struct sp_frame *fr, struct sp_err *err)
+/* Reads the next frame's header and payload into *c: 1, or -1. */
+static int next_frame(struct sp_reader *rd, struct sp_frame *fr, struct cursor *c, struct sp_err *err)
 {
-	struct cursor c;
-	const uint8_t *h, *p;
+	const uint8_t *h;
 	uint32_t plen;
-	struct sp_type *t;
 	int r;
 
-	if (rd->eos)
-		return 0;
 	memset(fr, 0, sizeof *fr);
 	if ((r = fill(rd, 8, err)) < 0)
 		return -1;
@@ -577,8 +635,24 @@ int sp_reader_next(struct sp_reader *rd, struct sp_frame *fr, struct sp_err *err
 				  rd->name, (unsigned long long)fr->seq, (unsigned long long)fr->offset,
 				  rd->len, 8 + plen);
 	h = bufp(rd);
-	c = (struct cursor){ h + 8, h + 8 + plen, h + 8, rd->name, fr->offset, fr->seq, err };
+	*c = (struct cursor){ h + 8, h + 8 + plen, h + 8, rd->name, fr->offset, fr->seq, err, 0 };
 	consume(rd, 8 + (size_t)plen);	/* the bytes stay put until the next call */
+	return 1;
+}
+
+int sp_reader_next(struct sp_reader *rd, struct sp_frame *fr, struct sp_err *err)
+{
+	struct cursor c;
+	const uint8_t *p;
+	struct sp_type *t;
+
+	if (rd->eos)
+		return 0;
+	do {
+		if (next_frame(rd, fr, &c, err) < 0)
+			return -1;
+		/* Lower-case types are optional extensions: a reader skips them, whatever their flags. */
+	} while (fr->type >= 'a' && fr->type <= 'z');
 	if (fr->flags & ~(unsigned)(fr->type == SP_FR_ROWS ? SP_FRF_ZSTD : 0))
 		return cur_fail(&c, "unknown frame flags");
 	switch (fr->type) {
@@ -603,8 +677,16 @@ int sp_reader_next(struct sp_reader *rd, struct sp_frame *fr, struct sp_err *err
 			return -1;
 		fr->info.id = (int64_t)get64(p);
 		fr->info.mode = p[8];
-		if (fr->info.id < 0 || p[8] > SP_MODE_COMPLETE)
-			return cur_fail(&c, "bad batch id or output mode");
+		fr->info.watermark = SP_NO_WATERMARK;
+		c.p = p;
+		if (fr->info.id < 0)
+			return cur_fail(&c, "negative batch id");
+		c.p = p + 8;
+		if (p[8] > SP_MODE_COMPLETE)
+			return cur_fail(&c, "unknown output mode");
+		if (!all_zero(p + 9, 7))
+			return cur_fail(&c, "reserved bytes are not zero");
+		c.p = p + 16;
 		return cur_done(&c) < 0 ? -1 : 1;
 	case SP_FR_END:
 		if (!(p = take(&c, 24, "batch-end frame truncated")))
@@ -612,8 +694,10 @@ int sp_reader_next(struct sp_reader *rd, struct sp_frame *fr, struct sp_err *err
 		fr->info.id = (int64_t)get64(p);
 		fr->info.watermark = (int64_t)get64(p + 8);
 		fr->info.rows = get64(p + 16);
-		if (fr->info.id < 0)
-			return cur_fail(&c, "bad batch id");
+		if (fr->info.id < 0) {
+			c.p = p;
+			return cur_fail(&c, "negative batch id");
+		}
 		if (decode_text(rd, &c, (const char **)&fr->info.meta) < 0)
 			return -1;
 		if (!*fr->info.meta)
@@ -632,9 +716,6 @@ int sp_reader_next(struct sp_reader *rd, struct sp_frame *fr, struct sp_err *err
 		rd->eos = 1;
 		return 0;
 	default:
-		/* Lower-case types are optional extensions: a reader may skip them. */
-		if (fr->type >= 'a' && fr->type <= 'z')
-			return sp_reader_next(rd, fr, err);
 		return sp_err_set(err, "%s: frame %llu at offset %llu: unknown frame type 0x%02x (garbage in the stream?)",
 				  rd->name, (unsigned long long)fr->seq, (unsigned long long)fr->offset, fr->type);
 	}
@@ -718,7 +799,7 @@ int sp_writer_open_fd(struct sp_writer **out, int fd, const char *name, struct s
 #ifdef F_SETPIPE_SZ
 	fcntl(fd, F_SETPIPE_SZ, PIPE_SIZE);
 #endif
-	sp_grow(&wr->buf, &wr->cap, PIPE_SIZE + 4096, 1);
+	sp_grow(&wr->buf, &wr->cap, 65536, 1);	/* grows to PIPE_SIZE and a frame as frames come */
 	memcpy(wr->buf, SP_FRAME_MAGIC, 8);
 	put16(wr->buf + 8, SP_FRAME_VERSION);
 	put16(wr->buf + 10, 0);
@@ -806,12 +887,46 @@ void *sp_schema_encode_new(const struct sp_type *schema, size_t *len)
 	return p;
 }
 
+/* What a reader would refuse: the writer refuses it first, naming the field. */
+static int schema_check(const struct sp_type *t, const char *field, int depth, struct sp_err *err)
+{
+	if (depth > SP_TYPE_MAX_DEPTH)
+		return sp_err_set(err, "cannot write schema: field '%s' is nested more than %d levels deep",
+				  field, SP_TYPE_MAX_DEPTH);
+	switch (t->id) {
+	case SP_T_ARRAY:
+		return schema_check(t->elem, field, depth + 1, err);
+	case SP_T_STRUCT:
+		if (t->nfields > SP_TYPE_MAX_FIELDS)
+			return sp_err_set(err, "cannot write schema: more than %d fields in a struct",
+					  SP_TYPE_MAX_FIELDS);
+		for (size_t i = 0; i < t->nfields; i++) {
+			size_t nl = strlen(t->fields[i].name);
+
+			if (nl == 0 || nl > 65535)
+				return sp_err_set(err, "cannot write schema: field name '%.64s' is %s", t->fields[i].name,
+						  nl ? "longer than 65535 bytes" : "empty");
+			if (schema_check(t->fields[i].type, t->fields[i].name, depth + 1, err) < 0)
+				return -1;
+		}
+		return 0;
+	case SP_T_NULL:
+		return sp_err_set(err, "cannot write schema: field '%s' has no type (an untyped NULL)", field);
+	default:
+		return t->id <= SP_T_MAX ? 0 : sp_err_set(err, "cannot write schema: field '%s' has a bad type", field);
+	}
+}
+
 int sp_writer_schema(struct sp_writer *wr, struct sp_type *schema, struct sp_err *err)
 {
 	size_t n;
 
 	if (wr->schema && sp_type_equal(wr->schema, schema))
 		return 0;
+	if (schema->id != SP_T_STRUCT)
+		return sp_err_set(err, "cannot write schema: not a struct");
+	if (schema_check(schema, "", 0, err) < 0)
+		return -1;
 	n = schema_size(schema);
 	if (n > SP_FRAME_MAX)
 		return sp_err_set(err, "schema too large for a frame (%zu bytes)", n);
@@ -821,10 +936,18 @@ int sp_writer_schema(struct sp_writer *wr, struct sp_type *schema, struct sp_err
 	return frame_done(wr, n, err);
 }
 
-/* Encoded size of rows [start, start+n) of c. */
+/* Sizes that cannot be written: an array with more than MAX_COUNT elements in a frame. */
+#define TOO_BIG (SIZE_MAX / 4)
+
+static size_t size_sat(size_t a, size_t b)
+{
+	return a >= TOO_BIG || b >= TOO_BIG || a + b >= TOO_BIG ? TOO_BIG : a + b;
+}
+
+/* Encoded size of rows [start, start+n) of c, or TOO_BIG. */
 static size_t col_size(const struct sp_col *c, size_t start, size_t n)
 {
-	size_t s = 8 + (c->valid ? PAD8((n + 7) / 8) : 0);
+	size_t s = 8 + (c->valid ? PAD8((n + 7) / 8) : 0), elems;
 
 	switch (c->type->id) {
 	case SP_T_BOOLEAN:
@@ -834,10 +957,13 @@ static size_t col_size(const struct sp_col *c, size_t start, size_t n)
 		return s + PAD8((n + 1) * 4) + PAD8((size_t)(c->off[start + n] - c->off[start]));
 	case SP_T_STRUCT:
 		for (size_t i = 0; i < c->nchild; i++)
-			s += col_size(&c->child[i], start, n);
+			s = size_sat(s, col_size(&c->child[i], start, n));
 		return s;
 	case SP_T_ARRAY:
-		return s + PAD8((n + 1) * 4) + col_size(c->child, c->off[start], c->off[start + n] - c->off[start]);
+		elems = c->off[start + n] - c->off[start];
+		if (elems > MAX_COUNT)
+			return TOO_BIG;
+		return size_sat(s + PAD8((n + 1) * 4), col_size(c->child, c->off[start], elems));
 	default:
 		return s + n * 8;
 	}
@@ -858,6 +984,22 @@ static uint8_t *put_offsets(uint8_t *p, const uint32_t *off, size_t start, size_
 	return pad(p, (n + 1) * 4);
 }
 
+/* Bits [start, start+n) of the bitmap v into p[0 .. (n+7)/8), bits past n cleared. */
+static void put_bits(uint8_t *p, const uint8_t *v, size_t start, size_t n)
+{
+	size_t bytes = (n + 7) / 8, src = start / 8, srcend = (start + n + 7) / 8;
+	unsigned sh = start % 8;
+
+	if (!sh) {
+		memcpy(p, v + src, bytes);
+	} else {
+		for (size_t j = 0; j < bytes; j++, src++)
+			p[j] = (uint8_t)(v[src] >> sh | (src + 1 < srcend ? v[src + 1] << (8 - sh) : 0));
+	}
+	if (n % 8)
+		p[bytes - 1] &= (uint8_t)((1u << (n % 8)) - 1);
+}
+
 static uint8_t *col_put(uint8_t *p, const struct sp_col *c, size_t start, size_t n)
 {
 	size_t bytes;
@@ -866,22 +1008,13 @@ static uint8_t *col_put(uint8_t *p, const struct sp_col *c, size_t start, size_t
 	p[0] = c->valid != NULL;
 	p += 8;
 	if (c->valid) {
-		bytes = (n + 7) / 8;
-		if (start % 8 == 0) {
-			memcpy(p, c->valid + start / 8, bytes);
-		} else {
-			memset(p, 0, bytes);
-			for (size_t i = 0; i < n; i++)
-				if (!sp_col_isnull(c, start + i))
-					p[i >> 3] |= (uint8_t)(1u << (i & 7));
-		}
-		if (n % 8)	/* bits past the last row are zero */
-			p[bytes - 1] &= (uint8_t)((1u << (n % 8)) - 1);
-		p = pad(p, bytes);
+		put_bits(p, c->valid, start, n);
+		p = pad(p, (n + 7) / 8);
 	}
 	switch (c->type->id) {
 	case SP_T_BOOLEAN:
-		memcpy(p, (const uint8_t *)c->data + start, n);
+		if (n)
+			memcpy(p, (const uint8_t *)c->data + start, n);
 		return pad(p, n);
 	case SP_T_STRING:
 	case SP_T_BINARY:
@@ -909,7 +1042,7 @@ static size_t rows_size(const struct sp_batch *b, size_t start, size_t n)
 	size_t s = 8;
 
 	for (size_t i = 0; i < b->schema->nfields; i++)
-		s += col_size(&b->cols[i], start, n);
+		s = size_sat(s, col_size(&b->cols[i], start, n));
 	return s;
 }
 
@@ -941,6 +1074,11 @@ static int write_rows(struct sp_writer *wr, const struct sp_batch *b, size_t sta
 	clen = ZSTD_compressCCtx(wr->zc, p + 16, bound, wr->scratch, size, wr->zlevel);
 	if (ZSTD_isError(clen))
 		return sp_err_set(err, "zstd: %s", ZSTD_getErrorName(clen));
+	if (16 + clen >= size) {
+		/* Incompressible: the plain frame is smaller, and always within the limit. */
+		memcpy(frame_start(wr, SP_FR_ROWS, 0, size), wr->scratch, size);
+		return frame_done(wr, size, err);
+	}
 	put64(p, size);
 	put64(p + 8, clen);
 	/* frame_start sized the frame for the bound: fix the header to the real length. */
@@ -949,6 +1087,10 @@ static int write_rows(struct sp_writer *wr, const struct sp_batch *b, size_t sta
 	return frame_done(wr, 16 + clen, err);
 }
 
+/*
+ * Cuts b into frames of about SP_FRAME_TARGET bytes. Chunks are multiples
+ * of 8 rows, so that validity bitmaps are copied, not shifted.
+ */
 int sp_writer_rows(struct sp_writer *wr, const struct sp_batch *b, struct sp_err *err)
 {
 	size_t start = 0, chunk, size, total;
@@ -958,16 +1100,25 @@ int sp_writer_rows(struct sp_writer *wr, const struct sp_batch *b, struct sp_err
 	if (!b->n)
 		return 0;
 	total = rows_size(b, 0, b->n);
-	chunk = total <= SP_FRAME_TARGET ? b->n : b->n / (total / SP_FRAME_TARGET + 1) + 1;
+	chunk = b->n;
+	if (total > SP_FRAME_TARGET || chunk > MAX_COUNT) {
+		chunk = total >= TOO_BIG ? b->n / 2 + 1 : b->n / (total / SP_FRAME_TARGET + 1) + 1;
+		chunk = (chunk + 7) & ~(size_t)7;
+		if (chunk > MAX_COUNT)
+			chunk = MAX_COUNT;
+	}
 	while (start < b->n) {
 		if (chunk > b->n - start)
 			chunk = b->n - start;
 		size = chunk == b->n ? total : rows_size(b, start, chunk);
-		if (size > SP_FRAME_MAX - 64) {
+		if (size > SP_FRAME_MAX) {
+			if (chunk == 1 && size >= TOO_BIG)
+				return sp_err_set(err, "row %zu has more than %u array elements, more than a frame holds",
+						  start, MAX_COUNT);
 			if (chunk == 1)
-				return sp_err_set(err, "a row of %zu bytes exceeds the frame limit of %u bytes",
-						  size, SP_FRAME_MAX);
-			chunk /= 2;
+				return sp_err_set(err, "row %zu is too large for a frame (%zu bytes, the limit is %u)",
+						  start, size, SP_FRAME_MAX);
+			chunk = chunk >= 16 ? (chunk / 2) & ~(size_t)7 : chunk / 2;
 			continue;
 		}
 		if (write_rows(wr, b, start, chunk, size, err) < 0)
@@ -979,8 +1130,11 @@ int sp_writer_rows(struct sp_writer *wr, const struct sp_batch *b, struct sp_err
 
 int sp_writer_begin(struct sp_writer *wr, const struct sp_batch_info *bi, struct sp_err *err)
 {
-	uint8_t *p = frame_start(wr, SP_FR_BEGIN, 0, 16);
+	uint8_t *p;
 
+	if (bi->id < 0 || (unsigned)bi->mode > SP_MODE_COMPLETE)
+		return sp_err_set(err, "cannot write batch %lld: bad batch id or output mode", (long long)bi->id);
+	p = frame_start(wr, SP_FR_BEGIN, 0, 16);
 	put64(p, (uint64_t)bi->id);
 	memset(p + 8, 0, 8);
 	p[8] = (uint8_t)bi->mode;
@@ -1000,6 +1154,8 @@ int sp_writer_end(struct sp_writer *wr, const struct sp_batch_info *bi, struct s
 	size_t n = bi->meta ? strlen(bi->meta) : 0;
 	uint8_t *p;
 
+	if (bi->id < 0)
+		return sp_err_set(err, "cannot write batch %lld: bad batch id", (long long)bi->id);
 	if (n > SP_FRAME_MAX / 2)
 		return sp_err_set(err, "batch metadata too large (%zu bytes)", n);
 	p = frame_start(wr, SP_FR_END, 0, 32 + n);

@@ -64,62 +64,117 @@ static int digits(const char **p, const char *end, int max, int64_t *out)
 	return n;
 }
 
-static int parse_zone(const char *p, const char *end, int64_t *offset_us)
+/*
+ * A zone offset after an optional prefix, as java.time.ZoneOffset.of reads
+ * it: +h, +hh, +hhmm, +hh:mm, +hhmmss, +hh:mm:ss, at most 18 hours.
+ */
+static int zone_offset(const char *p, const char *end, int64_t *offset_us)
 {
-	int64_t hh = 0, mm = 0, ss = 0;
+	int64_t hh, mm = 0, ss = 0;
 	int sign;
 
-	*offset_us = 0;
-	while (p < end && *p == ' ')
-		p++;
-	if (p == end)
-		return 0;
-	if (end - p == 1 && (*p == 'Z' || *p == 'z'))
-		return 0;
-	if (end - p >= 3 && (!strncasecmp(p, "UTC", 3) || !strncasecmp(p, "GMT", 3)))
-		p += 3;
-	else if (end - p >= 2 && !strncasecmp(p, "UT", 2) && (end - p == 2 || p[2] == '+' || p[2] == '-'))
-		p += 2;
-	if (p == end)
-		return 0;
-	if (*p != '+' && *p != '-')
+	if (p == end || (*p != '+' && *p != '-'))
 		return -1;
 	sign = *p++ == '-' ? -1 : 1;
-	if (!digits(&p, end, 2, &hh))
+	switch (end - p) {
+	case 1:
+	case 2:
+		if (!digits(&p, end, 2, &hh))
+			return -1;
+		break;
+	case 4:
+	case 6:
+		if (digits(&p, end, 2, &hh) != 2 || digits(&p, end, 2, &mm) != 2 ||
+		    (p < end && digits(&p, end, 2, &ss) != 2))
+			return -1;
+		break;
+	case 5:
+	case 8:
+		if (digits(&p, end, 2, &hh) != 2 || *p++ != ':' || digits(&p, end, 2, &mm) != 2 ||
+		    (p < end && (*p++ != ':' || digits(&p, end, 2, &ss) != 2)))
+			return -1;
+		break;
+	default:
 		return -1;
-	if (p < end && *p == ':')
-		p++;
-	if (p < end) {
-		if (digits(&p, end, 2, &mm) != 2)
-			return -1;
-		if (p < end && *p == ':')
-			p++;
-		if (p < end && digits(&p, end, 2, &ss) != 2)
-			return -1;
 	}
-	if (p != end || hh > 18 || mm > 59 || ss > 59)
+	if (p != end || hh > 18 || mm > 59 || ss > 59 || (hh == 18 && (mm || ss)))
 		return -1;
 	*offset_us = sign * ((hh * 3600 + mm * 60 + ss) * SP_US_PER_SEC);
 	return 0;
 }
 
+/*
+ * A zone id as Spark's getZoneId reads it: Z, an offset, or UTC, GMT or UT
+ * alone or followed by an offset, plus the fixed-offset short ids EST, MST
+ * and HST. Like java.time, names are case-sensitive. Region ids
+ * (Europe/Paris) would need a time zone database and are refused.
+ */
+static int parse_zone(const char *p, const char *end, int64_t *offset_us)
+{
+	static const struct {
+		const char *id;
+		int hours;
+	} fixed[] = { { "Z", 0 }, { "UTC", 0 }, { "GMT", 0 }, { "UT", 0 }, { "EST", -5 }, { "MST", -7 }, { "HST", -10 } };
+	char z[24], *q;
+	size_t n, pre = 0;
+
+	while (p < end && (unsigned char)*p <= ' ')
+		p++;
+	while (end > p && (unsigned char)end[-1] <= ' ')
+		end--;
+	n = (size_t)(end - p);
+	if (n == 0 || n >= sizeof z)
+		return -1;
+	memcpy(z, p, n);
+	z[n] = '\0';
+	for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+		if (!strcmp(z, fixed[i].id)) {
+			*offset_us = fixed[i].hours * 3600 * SP_US_PER_SEC;
+			return 0;
+		}
+	if (!strncmp(z, "UTC", 3) || !strncmp(z, "GMT", 3))
+		pre = 3;
+	else if (!strncmp(z, "UT", 2))
+		pre = 2;
+	/* Spark first widens "+h:mm" to "+0h:mm" and "+hh:m" at the end to "+hh:0m". */
+	if ((q = strpbrk(z, "+-")) && isdigit((unsigned char)q[1]) && q[2] == ':') {
+		memmove(q + 2, q + 1, strlen(q + 1) + 1);
+		q[1] = '0';
+		n++;
+	}
+	if (n + 1 < sizeof z && (q = strpbrk(z, "+-")) && isdigit((unsigned char)q[1]) && isdigit((unsigned char)q[2]) &&
+	    q[3] == ':' && isdigit((unsigned char)q[4]) && !q[5]) {
+		q[5] = q[4];
+		q[4] = '0';
+		q[6] = '\0';
+		n++;
+	}
+	return zone_offset(z + pre, z + n, offset_us);
+}
+
+/* Spark trims blanks and ISO control characters around a value. */
 static void trim(const char **s, size_t *len)
 {
-	while (*len && isspace((unsigned char)**s))
+	while (*len && ((unsigned char)**s <= ' ' || **s == 0x7f))
 		(*s)++, (*len)--;
-	while (*len && isspace((unsigned char)(*s)[*len - 1]))
+	while (*len && ((unsigned char)(*s)[*len - 1] <= ' ' || (*s)[*len - 1] == 0x7f))
 		(*len)--;
 }
 
-static int parse_ymd(const char **pp, const char *end, int64_t *days)
+/*
+ * [+-]yyyy[-m[m][-d[d]]] with 4..maxy year digits. *pp stops after the day,
+ * or at the end: a year or a year-month must be all there is.
+ */
+static int parse_ymd(const char **pp, const char *end, int maxy, int64_t *days)
 {
 	const char *p = *pp;
 	int64_t y, m = 1, d = 1;
-	int neg = 0;
+	int neg = 0, nd;
 
 	if (p < end && (*p == '+' || *p == '-'))
 		neg = *p++ == '-';
-	if (digits(&p, end, 7, &y) < 4)
+	nd = digits(&p, end, maxy, &y);
+	if (nd < 4 || (p < end && isdigit((unsigned char)*p)))
 		return -1;
 	if (neg)
 		y = -y;
@@ -131,7 +186,11 @@ static int parse_ymd(const char **pp, const char *end, int64_t *days)
 			p++;
 			if (!digits(&p, end, 2, &d))
 				return -1;
+		} else if (p < end) {
+			return -1;
 		}
+	} else if (p < end) {
+		return -1;
 	}
 	if (m < 1 || m > 12 || d < 1 || d > days_in_month(y, (unsigned)m))
 		return -1;
@@ -146,9 +205,9 @@ int sp_date_parse(const char *s, size_t len, int64_t *days)
 
 	trim(&s, &len);
 	end = s + len;
-	if (parse_ymd(&s, end, days) < 0)
+	if (parse_ymd(&s, end, 7, days) < 0)
 		return -1;
-	/* Spark's date cast also accepts a time part after ' ' or 'T' and ignores it. */
+	/* Spark's date cast also accepts anything after ' ' or 'T' and ignores it. */
 	if (s < end && *s != ' ' && *s != 'T')
 		return -1;
 	return 0;
@@ -157,45 +216,49 @@ int sp_date_parse(const char *s, size_t len, int64_t *days)
 int sp_ts_parse(const char *s, size_t len, int64_t *us)
 {
 	const char *p, *end;
-	int64_t days, hh = 0, mi = 0, ss = 0, frac = 0, off;
-	int nf;
+	int64_t days, hh = 0, mi = 0, ss = 0, frac = 0, off = 0, t;
+	int nf = 0;
 
 	trim(&s, &len);
 	p = s;
 	end = s + len;
-	if (parse_ymd(&p, end, &days) < 0)
+	if (parse_ymd(&p, end, 6, &days) < 0)
 		return -1;
 	if (p < end) {
 		if (*p != ' ' && *p != 'T')
 			return -1;
 		p++;
-		if (p < end && isdigit((unsigned char)*p)) {
-			if (!digits(&p, end, 2, &hh) || p >= end || *p != ':')
-				return -1;
+		if (!digits(&p, end, 2, &hh) || (p < end && *p != ':'))
+			return -1;
+		if (p < end) {
 			p++;
-			if (!digits(&p, end, 2, &mi))
+			if (!digits(&p, end, 2, &mi) || (p < end && *p != ':'))
 				return -1;
-			if (p < end && *p == ':') {
-				p++;
-				if (!digits(&p, end, 2, &ss))
-					return -1;
-				if (p < end && *p == '.') {
-					p++;
-					nf = digits(&p, end, 9, &frac);
-					/* beyond microseconds Spark truncates */
-					while (nf > 6)
-						frac /= 10, nf--;
-					while (nf < 6)
-						frac *= 10, nf++;
-				}
+		}
+		if (p < end) {
+			p++;
+			if (!digits(&p, end, 2, &ss))
+				return -1;
+			if (p < end && *p == '.') {
+				/* any number of digits; beyond microseconds Spark truncates */
+				for (p++; p < end && isdigit((unsigned char)*p); p++)
+					if (nf < 6)
+						frac = frac * 10 + (*p - '0'), nf++;
+				for (; nf < 6; nf++)
+					frac *= 10;
 			}
+			if (p < end && parse_zone(p, end, &off) < 0)
+				return -1;
 		}
 		if (hh > 23 || mi > 59 || ss > 59)
 			return -1;
 	}
-	if (parse_zone(p, end, &off) < 0)
+	/* Out of the range of a long of microseconds: not a timestamp, as in Spark. */
+	if (__builtin_mul_overflow(days, SP_US_PER_DAY, &t) ||
+	    __builtin_add_overflow(t, (hh * 3600 + mi * 60 + ss) * SP_US_PER_SEC + frac, &t) ||
+	    __builtin_sub_overflow(t, off, &t))
 		return -1;
-	*us = days * SP_US_PER_DAY + (hh * 3600 + mi * 60 + ss) * SP_US_PER_SEC + frac - off;
+	*us = t;
 	return 0;
 }
 
@@ -259,37 +322,41 @@ static const struct unit {
 	{ "microseconds", 1 }, { "microsecond", 1 }, { "micros", 1 }, { "micro", 1 }, { "us", 1 },
 };
 
+/*
+ * Each "number unit" pair carries its own sign, as in Spark's intervals:
+ * "1 hour -30 minutes" is half an hour. Numbers are decimal, with an
+ * optional fraction ("1.5 hours"); the total is exact to the microsecond.
+ */
 int sp_duration_parse(const char *s, int64_t *out, const char *what, struct sp_err *err)
 {
 	const char *p = s, *w;
-	double total = 0;
-	int any = 0, sign = 1;
+	int64_t total = 0;
+	int any = 0;
 
 	while (isspace((unsigned char)*p))
 		p++;
 	if (!strncasecmp(p, "interval", 8) && (isspace((unsigned char)p[8]) || !p[8]))
 		p += 8;
 	for (;;) {
-		double num;
-		char *end;
+		int64_t ip = 0, v;
+		double frac = 0, scale = 1;
+		int neg = 0, nd = 0;
 		size_t n, i;
 
 		while (isspace((unsigned char)*p))
 			p++;
 		if (!*p)
 			break;
-		if (*p == '-' && !any) {
-			sign = -1;
-			p++;
-		} else if (*p == '+' && !any) {
-			p++;
-		}
-		if (!isdigit((unsigned char)*p) && *p != '.')
+		if (*p == '-' || *p == '+')
+			neg = *p++ == '-';
+		for (; isdigit((unsigned char)*p); p++, nd++)
+			if (__builtin_mul_overflow(ip, 10, &ip) || __builtin_add_overflow(ip, *p - '0', &ip))
+				goto toolong;
+		if (*p == '.')
+			for (p++; isdigit((unsigned char)*p); p++, nd++)
+				frac += (*p - '0') * (scale /= 10);
+		if (!nd)
 			goto bad;
-		num = strtod(p, &end);
-		if (end == p || !isfinite(num))
-			goto bad;
-		p = end;
 		while (isspace((unsigned char)*p))
 			p++;
 		w = p;
@@ -301,47 +368,50 @@ int sp_duration_parse(const char *s, int64_t *out, const char *what, struct sp_e
 				break;
 		if (i == sizeof units / sizeof units[0])
 			goto bad;
-		total += num * (double)units[i].us;
+		if (__builtin_mul_overflow(ip, units[i].us, &v) ||
+		    __builtin_add_overflow(v, (int64_t)llround(frac * (double)units[i].us), &v) ||
+		    __builtin_add_overflow(total, neg ? -v : v, &total))
+			goto toolong;
 		any = 1;
 	}
 	if (!any)
 		goto bad;
-	if (total > 9.2e18)
-		return sp_err_usage(err, "%s: duration '%s' is too long", what, s);
-	*out = sign * (int64_t)llround(total);
+	*out = total;
 	return 0;
+toolong:
+	return sp_err_usage(err, "%s: duration '%s' is too long", what, s);
 bad:
 	return sp_err_usage(err, "%s: bad duration '%s' (try '10 seconds', '5 minutes', '1 hour')", what, s);
 }
 
+/* Negative durations repeat the sign on every part, so that the text parses back. */
 void sp_duration_format(int64_t us, char *buf, size_t size)
 {
 	static const struct {
 		const char *one, *many;
-		int64_t us;
+		uint64_t us;
 	} f[] = {
 		{ "day", "days", SP_US_PER_DAY }, { "hour", "hours", 3600 * SP_US_PER_SEC },
 		{ "minute", "minutes", 60 * SP_US_PER_SEC }, { "second", "seconds", SP_US_PER_SEC },
 		{ "millisecond", "milliseconds", 1000 }, { "microsecond", "microseconds", 1 },
 	};
+	uint64_t left = us < 0 ? -(uint64_t)us : (uint64_t)us;
 	size_t n = 0;
 
-	if (us < 0) {
-		n += (size_t)snprintf(buf, size, "-");
-		us = -us;
-	}
+	if (size)
+		buf[0] = '\0';
 	if (!us) {
 		snprintf(buf, size, "0 seconds");
 		return;
 	}
 	for (size_t i = 0; i < sizeof f / sizeof f[0] && n < size; i++) {
-		int64_t q = us / f[i].us;
+		uint64_t q = left / f[i].us;
 
 		if (!q)
 			continue;
-		n += (size_t)snprintf(buf + n, size - n, "%s%lld %s", n > 1 || (n == 1 && buf[0] != '-') ? " " : "",
-				      (long long)q, q == 1 ? f[i].one : f[i].many);
-		us -= q * f[i].us;
+		n += (size_t)snprintf(buf + n, size - n, "%s%s%llu %s", n ? " " : "", us < 0 ? "-" : "",
+				      (unsigned long long)q, q == 1 ? f[i].one : f[i].many);
+		left -= q * f[i].us;
 	}
 }
 

@@ -218,7 +218,8 @@ char *sp_type_ddl_new(const struct sp_type *t)
 	struct sbuf sb = { 0, 0, 0 };
 
 	sb_puts(&sb, "");
-	ddl(&sb, t, t->id == SP_T_STRUCT);
+	/* An empty schema has no column list to print: "STRUCT<>" reads back. */
+	ddl(&sb, t, t->id == SP_T_STRUCT && t->nfields);
 	return sb.p;
 }
 
@@ -563,7 +564,8 @@ void sp_col_reset(struct sp_col *c)
 	for (size_t i = 0; i < c->nchild; i++)
 		sp_col_reset(&c->child[i]);
 	/* A reset column has no NULLs until one is pushed. */
-	free(c->valid);
+	if (c->owned)
+		free(c->valid);
 	c->valid = NULL;
 	c->validcap = 0;
 }
@@ -632,6 +634,8 @@ void sp_col_push_null(struct sp_col *c)
 		break;
 	case SP_T_BOOLEAN:
 		((uint8_t *)c->data)[c->n] = 0;
+		break;
+	case SP_T_NULL:
 		break;
 	default:
 		((int64_t *)c->data)[c->n] = 0;
