@@ -533,6 +533,11 @@ void sp_col_init(struct sp_col *c, const struct sp_type *t)
 		c->off[0] = 0;
 		c->cap = 15;
 	}
+	/* Never NULL, so that sp_col_str() of an empty value points somewhere. */
+	if (t->id == SP_T_STRING || t->id == SP_T_BINARY) {
+		c->datacap = 16;
+		c->data = sp_xmalloc(c->datacap);
+	}
 	if (t->id == SP_T_STRUCT) {
 		c->nchild = t->nfields;
 		c->child = sp_xcalloc(t->nfields, sizeof *c->child);

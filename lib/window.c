@@ -1,0 +1,2106 @@
+/*
+ * window.c: the stateful aggregation under stream-window (see window.h):
+ * window assignment, the group table, the watermark, late rows, output
+ * modes and the state's entries.
+ *
+ * Windows, as Spark's TimeWindowing assigns them (all in microseconds):
+ *
+ *   remainder = (t - offset) % slide          (sign of t - offset)
+ *   last      = t - (remainder < 0 ? remainder + slide : remainder)
+ *   start_k   = last - k * slide,  k = 0 .. ceil(size / slide) - 1
+ *   end_k     = start_k + size;    kept when start_k <= t < end_k
+ *
+ *   size 10m, slide 5m, t = 12:07   ->  [12:05, 12:15)  [12:00, 12:10)
+ *   size 10m, slide 4m, t = 12:07   ->  [12:04, 12:14)  [12:00, 12:10)
+ *                                       ([11:56, 12:06) does not hold t)
+ *
+ * A group is (window start, window end, key bytes); its record holds the
+ * aggregate states. A batch's rows go first into partial states, one per
+ * group touched, and at the end of the batch each partial is merged into
+ * its group's state the way Spark's final aggregation merges the saved
+ * state and the batch's partial aggregate, so floating-point results come
+ * out as Spark's. The watermark then advances, and the output mode picks
+ * the rows to emit. The worked timeline below is the programming guide's
+ * word count (10-minute windows sliding by 5, watermark 10 minutes):
+ *
+ *   batch  rows                         watermark   late     append emits
+ *                                       during/after
+ *   0      12:07 dog, 12:08 owl         0 / 11:58   -        -
+ *   1      12:14 dog, 12:09 cat         11:58/12:04 -        -
+ *   2      12:15 cat, 12:08 dog,        12:04/12:11 -        [12:00,12:10) cat 1,
+ *          12:13 owl, 12:21 owl                              dog 2, owl 1
+ *   3      12:04 donkey, 12:17 owl      12:11/12:11 donkey   -
+ *
+ * Sessions are different: a batch's rows are grouped by (key, start, end)
+ * first, then, key by key, sorted by start together with the key's
+ * sessions in state and merged where one starts at or before the end of
+ * the previous one (touching sessions merge), as Spark's
+ * MergingSessionsIterator does.
+ */
+#include "window.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "timefmt.h"
+
+/* ---- window assignment ---- */
+
+static inline int64_t wadd(int64_t a, int64_t b)
+{
+	return (int64_t)((uint64_t)a + (uint64_t)b);
+}
+
+static inline int64_t wsub(int64_t a, int64_t b)
+{
+	return (int64_t)((uint64_t)a - (uint64_t)b);
+}
+
+static inline int64_t last_start(int64_t t, int64_t slide, int64_t offset)
+{
+	int64_t rem = wsub(t, offset) % slide;
+
+	return wsub(t, rem < 0 ? rem + slide : rem);
+}
+
+size_t sp_window_assign(int64_t t, int64_t size, int64_t slide, int64_t offset, int64_t *starts)
+{
+	int64_t last = last_start(t, slide, offset);
+	size_t nw = (size_t)((size + slide - 1) / slide), n = 0;
+
+	for (size_t k = 0; k < nw; k++) {
+		int64_t s = wsub(last, (int64_t)k * slide);
+
+		if (size % slide == 0 || (s <= t && t < wadd(s, size)))
+			starts[n++] = s;
+	}
+	return n;
+}
+
+/* ---- hashing ---- */
+
+static inline uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 32;
+	x *= UINT64_C(0xd6e8feb86659fd93);
+	x ^= x >> 32;
+	x *= UINT64_C(0xd6e8feb86659fd93);
+	x ^= x >> 32;
+	return x;
+}
+
+static inline uint64_t load64(const unsigned char *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return v;
+}
+
+/*
+ * A hash for the hash table: each 8-byte word is multiplied on its own
+ * (the multiplications run in parallel), folded in with a rotation, and
+ * the result mixed well at the end.
+ */
+static uint64_t hash_bytes(const unsigned char *p, size_t n)
+{
+	uint64_t h = UINT64_C(0x9e3779b97f4a7c15) ^ n, v;
+	size_t i = 0;
+
+	if (n >= 8) {
+		for (; i + 8 <= n; i += 8)
+			h = ((h << 23) | (h >> 41)) ^ (load64(p + i) * UINT64_C(0xbf58476d1ce4e5b9));
+		/* the tail: the last 8 bytes, overlapping what came before */
+		v = i < n ? load64(p + n - 8) : 0;
+	} else {
+		v = 0;
+		for (; i < n; i++)
+			v |= (uint64_t)p[i] << (8 * i);
+	}
+	h = ((h << 23) | (h >> 41)) ^ (v * UINT64_C(0x94d049bb133111eb));
+	return mix64(h);
+}
+
+/* Copies n bytes; short keys do not pay for a call. */
+static inline void copy_short(unsigned char *d, const char *s, size_t n)
+{
+	if (n >= 8 && n <= 16) {
+		uint64_t a, b;
+
+		memcpy(&a, s, 8);
+		memcpy(&b, s + n - 8, 8);
+		memcpy(d, &a, 8);
+		memcpy(d + n - 8, &b, 8);
+	} else if (n < 8) {
+		for (size_t i = 0; i < n; i++)
+			d[i] = (unsigned char)s[i];
+	} else if (n <= 32) {
+		uint64_t a[4];
+
+		memcpy(a, s, 16);
+		memcpy(a + 2, s + n - 16, 16);
+		memcpy(d, a, 16);
+		memcpy(d + n - 16, a + 2, 16);
+	} else {
+		memcpy(d, s, n);
+	}
+}
+
+/* Whether n bytes at a and b are equal; NULL pointers are fine when n is 0. */
+static inline int keq(const void *a, const void *b, size_t n)
+{
+	const unsigned char *p = a, *q = b;
+
+	if (n >= 8) {
+		size_t i;
+
+		for (i = 0; i + 8 <= n; i += 8)
+			if (load64(p + i) != load64(q + i))
+				return 0;
+		return i == n || load64(p + n - 8) == load64(q + n - 8);
+	}
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != q[i])
+			return 0;
+	return 1;
+}
+
+static inline uint64_t hash_win(uint64_t kh, int64_t ws)
+{
+	return mix64(kh ^ ((uint64_t)ws * UINT64_C(0x9e3779b97f4a7c15)));
+}
+
+/* ---- keys: the group-by values as bytes ---- */
+
+/*
+ * Each value: a byte 0 (NULL) or 1, then BOOLEAN 1 byte, LONG TIMESTAMP
+ * DATE 8 bytes, DOUBLE 8 bytes (-0.0 and NaN normalised, as Spark's
+ * NormalizeFloatingNumbers does for grouping keys), STRING BINARY a 4-byte
+ * length and the bytes, STRUCT its fields, ARRAY a 4-byte count and the
+ * elements. Integers are little-endian.
+ */
+static void put32(struct sp_buf *b, uint32_t v)
+{
+	char *d = sp_buf_room(b, 4);
+
+	d[0] = (char)v;
+	d[1] = (char)(v >> 8);
+	d[2] = (char)(v >> 16);
+	d[3] = (char)(v >> 24);
+	b->len += 4;
+	b->p[b->len] = '\0';
+}
+
+static void put64(struct sp_buf *b, uint64_t v)
+{
+	char *d = sp_buf_room(b, 8);
+
+	for (int i = 0; i < 8; i++)
+		d[i] = (char)(v >> (8 * i));
+	b->len += 8;
+	b->p[b->len] = '\0';
+}
+
+static uint32_t get32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t get64(const unsigned char *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static void key_encode(struct sp_buf *b, const struct sp_col *c, size_t i)
+{
+	size_t len;
+	const char *s;
+	double d;
+	uint64_t u;
+
+	if (sp_col_isnull(c, i)) {
+		sp_buf_addc(b, 0);
+		return;
+	}
+	sp_buf_addc(b, 1);
+	switch (c->type->id) {
+	case SP_T_BOOLEAN:
+		sp_buf_addc(b, (char)sp_col_bool(c, i));
+		break;
+	case SP_T_DOUBLE:
+		d = sp_col_f64(c, i);
+		if (d == 0)
+			d = 0.0;
+		if (d != d)
+			u = UINT64_C(0x7ff8000000000000);
+		else
+			memcpy(&u, &d, 8);
+		put64(b, u);
+		break;
+	case SP_T_STRING:
+	case SP_T_BINARY:
+		s = sp_col_str(c, i, &len);
+		put32(b, (uint32_t)len);
+		sp_buf_add(b, s, len);
+		break;
+	case SP_T_STRUCT:
+		for (size_t f = 0; f < c->nchild; f++)
+			key_encode(b, &c->child[f], i);
+		break;
+	case SP_T_ARRAY:
+		put32(b, c->off[i + 1] - c->off[i]);
+		for (uint32_t e = c->off[i]; e < c->off[i + 1]; e++)
+			key_encode(b, &c->child[0], e);
+		break;
+	default:
+		put64(b, (uint64_t)sp_col_i64(c, i));
+		break;
+	}
+}
+
+static inline unsigned char *st32(unsigned char *d, uint32_t v)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	memcpy(d, &v, 4);
+#else
+	for (int i = 0; i < 4; i++)
+		d[i] = (unsigned char)(v >> (8 * i));
+#endif
+	return d + 4;
+}
+
+static inline unsigned char *st64(unsigned char *d, uint64_t v)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	memcpy(d, &v, 8);
+#else
+	for (int i = 0; i < 8; i++)
+		d[i] = (unsigned char)(v >> (8 * i));
+#endif
+	return d + 8;
+}
+
+/* The most bytes the keys of n rows take, or 0 when a key is nested (and goes the slow way). */
+static size_t flat_bound(const struct sp_col *const *keys, size_t nkeys, size_t n)
+{
+	size_t b = 0;
+
+	for (size_t k = 0; k < nkeys; k++) {
+		switch (keys[k]->type->id) {
+		case SP_T_STRUCT:
+		case SP_T_ARRAY:
+			return 0;
+		case SP_T_STRING:
+		case SP_T_BINARY:
+			b += 5 * n + (keys[k]->off[n] - keys[k]->off[0]);
+			break;
+		default:
+			b += 9 * n;
+			break;
+		}
+	}
+	return b + 1;
+}
+
+/* key_encode for a non-nested value, into memory reserved beforehand. */
+static inline unsigned char *key_encode_flat(unsigned char *d, const struct sp_col *c, size_t i)
+{
+	size_t len;
+	const char *s;
+	double x;
+	uint64_t u;
+
+	if (sp_col_isnull(c, i)) {
+		*d = 0;
+		return d + 1;
+	}
+	*d++ = 1;
+	switch (c->type->id) {
+	case SP_T_BOOLEAN:
+		*d = (unsigned char)sp_col_bool(c, i);
+		return d + 1;
+	case SP_T_DOUBLE:
+		x = sp_col_f64(c, i);
+		if (x == 0)
+			x = 0.0;
+		if (x != x)
+			u = UINT64_C(0x7ff8000000000000);
+		else
+			memcpy(&u, &x, 8);
+		return st64(d, u);
+	case SP_T_STRING:
+	case SP_T_BINARY:
+		s = sp_col_str(c, i, &len);
+		d = st32(d, (uint32_t)len);
+		copy_short(d, s, len);
+		return d + len;
+	default:
+		return st64(d, (uint64_t)sp_col_i64(c, i));
+	}
+}
+
+/* Appends the value at *pp (of type t) to c, advancing *pp. */
+static void key_decode(const struct sp_type *t, const unsigned char **pp, struct sp_col *c)
+{
+	const unsigned char *p = *pp;
+	uint64_t u;
+	double d;
+
+	if (!*p++) {
+		*pp = p;
+		sp_col_push_null(c);
+		return;
+	}
+	switch (t->id) {
+	case SP_T_BOOLEAN:
+		sp_col_push_bool(c, *p++);
+		break;
+	case SP_T_DOUBLE:
+		u = get64(p);
+		memcpy(&d, &u, 8);
+		sp_col_push_f64(c, d);
+		p += 8;
+		break;
+	case SP_T_STRING:
+	case SP_T_BINARY:
+		sp_col_push_bytes(c, p + 4, get32(p));
+		p += 4 + get32(p);
+		break;
+	case SP_T_STRUCT:
+		for (size_t f = 0; f < t->nfields; f++)
+			key_decode(t->fields[f].type, &p, &c->child[f]);
+		sp_col_push_struct(c);
+		break;
+	case SP_T_ARRAY: {
+		uint32_t n = get32(p);
+
+		p += 4;
+		for (uint32_t e = 0; e < n; e++)
+			key_decode(t->elem, &p, &c->child[0]);
+		sp_col_push_array(c);
+		break;
+	}
+	default:
+		sp_col_push_i64(c, (int64_t)get64(p));
+		p += 8;
+		break;
+	}
+	*pp = p;
+}
+
+static int cmp_f64(double x, double y)
+{
+	if (x == y)
+		return 0;
+	if (x != x)
+		return y != y ? 0 : 1;
+	if (y != y)
+		return -1;
+	return x < y ? -1 : 1;
+}
+
+/* Compares one value of type t at *a and *b in Spark's ascending order (NULLs first), advancing both. */
+static int key_cmp(const struct sp_type *t, const unsigned char **a, const unsigned char **b)
+{
+	const unsigned char *p = *a, *q = *b;
+	int c = 0;
+
+	if (!*p && !*q) {
+		*a = p + 1;
+		*b = q + 1;
+		return 0;
+	}
+	if (!*p || !*q)
+		return !*p ? -1 : 1;	/* NULLs first; callers stop at the first difference */
+	p++;
+	q++;
+	switch (t->id) {
+	case SP_T_BOOLEAN:
+		c = (int)*p - (int)*q;
+		p++;
+		q++;
+		break;
+	case SP_T_DOUBLE: {
+		uint64_t u = get64(p), v = get64(q);
+		double x, y;
+
+		memcpy(&x, &u, 8);
+		memcpy(&y, &v, 8);
+		c = cmp_f64(x, y);
+		p += 8;
+		q += 8;
+		break;
+	}
+	case SP_T_STRING:
+	case SP_T_BINARY: {
+		uint32_t m = get32(p), n = get32(q), k = m < n ? m : n;
+
+		c = k ? memcmp(p + 4, q + 4, k) : 0;
+		if (!c)
+			c = m < n ? -1 : m > n;
+		p += 4 + m;
+		q += 4 + n;
+		break;
+	}
+	case SP_T_STRUCT:
+		for (size_t f = 0; f < t->nfields && !c; f++)
+			c = key_cmp(t->fields[f].type, &p, &q);
+		break;
+	case SP_T_ARRAY: {
+		uint32_t m = get32(p), n = get32(q);
+
+		p += 4;
+		q += 4;
+		for (uint32_t e = 0; e < m && e < n && !c; e++)
+			c = key_cmp(t->elem, &p, &q);
+		if (!c)
+			c = m < n ? -1 : m > n;
+		break;
+	}
+	default: {
+		int64_t x = (int64_t)get64(p), y = (int64_t)get64(q);
+
+		c = x < y ? -1 : x > y;
+		p += 8;
+		q += 8;
+		break;
+	}
+	}
+	*a = p;
+	*b = q;
+	return c;
+}
+
+/* ---- the state ---- */
+
+/* A group's record: this header, then the aggregate states. */
+struct grp {
+	uint64_t hash;
+	int64_t ws, we;		/* window start and end; session start and end; 0 without a window */
+	uint32_t koff, klen;	/* key bytes in ws->keys */
+	uint32_t link;		/* windows: 1 + index of this batch's partial; sessions: 1 + next session */
+	uint32_t flags;
+};
+
+enum {
+	G_LIVE = 1 << 0,
+	G_STORED = 1 << 1,	/* has an entry in the store */
+	G_DIRTY = 1 << 2,	/* in the dirty list, to be put */
+	G_CHANGED = 1 << 3,	/* changed by the current batch */
+};
+
+#define HDR ((sizeof(struct grp) + 7) & ~(size_t)7)
+#define NO_TIME INT64_MIN	/* SP_WK_TIMEKEY: a NULL event time */
+#define NONE UINT32_MAX
+
+/* A batch's session fragment: rows of one (key, start, end), partially aggregated. */
+struct frag {
+	uint64_t hash;
+	int64_t s, e;
+	uint32_t koff, klen;	/* in ws->bkeys */
+	uint32_t part;		/* partial state index */
+	uint32_t first;		/* arrival of its first row */
+};
+
+struct sp_wstate {
+	struct sp_wspec spec;
+	int typed;			/* layout fixed */
+	struct sp_type *keys_st;	/* STRUCT of the key types */
+	struct sp_type *schema;		/* output */
+	size_t nagg;
+	struct sp_agg *agg;
+	uint32_t *aoff;			/* offset of each state in a state block */
+	size_t astride;			/* bytes of a state block */
+	size_t stride;			/* bytes of a record */
+	char *fp;			/* the layout, as text (see fingerprint()) */
+
+	/* records */
+	char *recs;
+	size_t nrecs, caprecs;
+	uint32_t *freel;
+	size_t nfree, capfree;
+	uint64_t live;
+	struct sp_buf keys;		/* key bytes of the records */
+	size_t garbage;
+
+	/* hash table: the hash's top 32 bits << 32 | 1 + record index; 0 empty */
+	uint64_t *slots;
+	size_t nslots, used;
+
+	/* the batch */
+	int64_t id;
+	int64_t wm_late;		/* watermark rows are judged late by */
+	char *part;			/* partial states */
+	size_t npart, cappart;
+	uint32_t *touched;		/* records with a partial, in order */
+	size_t ntouched, captouched;
+	struct frag *frags;		/* sessions */
+	size_t nfrags, capfrags;
+	uint32_t *fslots;		/* sessions: the batch's hash table over frags */
+	size_t nfslots;
+	struct sp_buf bkeys;		/* sessions: key bytes of the batch's frags */
+	uint32_t arrival;
+
+	/* per-row scratch */
+	uint32_t *slot;
+	uint32_t *koffs;
+	uint64_t *khash;
+	uint8_t *alive;
+	int64_t *lasts;
+	size_t caprows;
+	struct sp_buf kbuf;
+
+	/* watermark */
+	int64_t wm;			/* SP_NO_WATERMARK or the watermark */
+	int64_t own;			/* max(batch max event time - delay), ms precision, in us */
+	int own_seen;
+	int64_t up;			/* upstream's, last seen */
+	int up_seen;
+	int64_t out_wm;			/* for the batch-end frame */
+	int64_t batch_max_ms;
+	int batch_has_time;
+
+	/* output */
+	struct sp_batch out;
+	uint32_t *emit;
+	size_t nemit, capemit;
+
+	/* tracking for the store */
+	int track;
+	uint32_t *dirty;
+	size_t ndirty, capdirty;
+	struct sp_buf dels;		/* u32 length + entry key, each */
+
+	/* restoring */
+	struct sp_buf pending;		/* u32 klen, key, u32 vlen, value, each */
+
+	struct sp_wstats st;
+	struct sp_arena arena;
+	unsigned char *tmpkey;
+	size_t captmpkey;
+};
+
+static inline struct grp *rec(const struct sp_wstate *ws, uint32_t i)
+{
+	return (struct grp *)(ws->recs + (size_t)i * ws->stride);
+}
+
+static inline char *states(const struct sp_wstate *ws, struct grp *g)
+{
+	(void)ws;
+	return (char *)g + HDR;
+}
+
+static inline const unsigned char *gkey(const struct sp_wstate *ws, const struct grp *g)
+{
+	return (const unsigned char *)ws->keys.p + g->koff;
+}
+
+static inline int windowed(const struct sp_wstate *ws)
+{
+	return ws->spec.kind != SP_WK_NONE;
+}
+
+/* ---- the spec ---- */
+
+static int check_spec(const struct sp_wspec *s, struct sp_err *err)
+{
+	char a[64], b[64];
+
+	if (s->kind == SP_WK_TIME) {
+		if (s->size <= 0) {
+			sp_duration_format(s->size, a, sizeof a);
+			return sp_err_usage(err, "the window duration (%s) must be greater than 0", a);
+		}
+		if (s->slide <= 0) {
+			sp_duration_format(s->slide, a, sizeof a);
+			return sp_err_usage(err, "the slide duration (%s) must be greater than 0", a);
+		}
+		if (s->slide > s->size) {
+			sp_duration_format(s->slide, a, sizeof a);
+			sp_duration_format(s->size, b, sizeof b);
+			return sp_err_usage(err, "the slide duration (%s) must be less than or equal to the window "
+					    "duration (%s)", a, b);
+		}
+		if (s->offset >= s->slide || s->offset <= -s->slide) {
+			sp_duration_format(s->offset, a, sizeof a);
+			sp_duration_format(s->slide, b, sizeof b);
+			return sp_err_usage(err, "the absolute value of the window offset (%s) must be less than the "
+					    "slide duration (%s)", a, b);
+		}
+	}
+	if (s->wmark == SP_WM_DELAY && s->delay < 0) {
+		sp_duration_format(s->delay, a, sizeof a);
+		return sp_err_usage(err, "delay threshold (%s) should not be negative", a);
+	}
+	if (s->kind == SP_WK_SESSION && !s->nkeys)
+		return sp_err_usage(err, "Global aggregation with session window in streaming query is not supported");
+	if (s->kind == SP_WK_SESSION && s->mode == SP_MODE_UPDATE)
+		return sp_err_usage(err, "Update output mode not supported for session window on streaming "
+				    "DataFrames/DataSets");
+	if (s->mode == SP_MODE_APPEND && (s->kind == SP_WK_NONE || s->wmark == SP_WM_NONE))
+		return sp_err_usage(err, "Append output mode not supported when there are streaming aggregations on "
+				    "streaming DataFrames/DataSets without watermark");
+	return 0;
+}
+
+int sp_wstate_new(struct sp_wstate **out, const struct sp_wspec *spec, struct sp_err *err)
+{
+	struct sp_wstate *ws;
+
+	if (check_spec(spec, err) < 0)
+		return -1;
+	ws = sp_xcalloc(1, sizeof *ws);
+	ws->spec = *spec;
+	ws->spec.key_names = sp_xcalloc(spec->nkeys + 1, sizeof(char *));
+	for (size_t i = 0; i < spec->nkeys; i++)
+		ws->spec.key_names[i] = sp_xstrdup(spec->key_names[i]);
+	ws->spec.aggs = sp_xcalloc(spec->naggs + 1, sizeof *ws->spec.aggs);
+	for (size_t i = 0; i < spec->naggs; i++) {
+		ws->spec.aggs[i] = spec->aggs[i];
+		ws->spec.aggs[i].name = sp_xstrdup(spec->aggs[i].name);
+	}
+	ws->wm = spec->wmark == SP_WM_NONE ? SP_NO_WATERMARK : 0;
+	ws->up = SP_NO_WATERMARK;
+	ws->out_wm = ws->wm;
+	ws->id = -1;
+	*out = ws;
+	return 0;
+}
+
+static void free_states(struct sp_wstate *ws)
+{
+	for (size_t i = 0; i < ws->nrecs; i++) {
+		struct grp *g = rec(ws, (uint32_t)i);
+
+		if (g->flags & G_LIVE)
+			for (size_t j = 0; j < ws->nagg; j++)
+				sp_agg_free(&ws->agg[j], states(ws, g) + ws->aoff[j]);
+	}
+	for (size_t i = 0; i < ws->cappart; i++)
+		for (size_t j = 0; j < ws->nagg; j++)
+			sp_agg_free(&ws->agg[j], ws->part + i * ws->astride + ws->aoff[j]);
+}
+
+void sp_wstate_free(struct sp_wstate *ws)
+{
+	if (!ws)
+		return;
+	if (ws->typed)
+		free_states(ws);
+	for (size_t i = 0; i < ws->spec.nkeys; i++)
+		free(ws->spec.key_names[i]);
+	free(ws->spec.key_names);
+	for (size_t i = 0; i < ws->spec.naggs; i++)
+		free(ws->spec.aggs[i].name);
+	free(ws->spec.aggs);
+	sp_type_unref(ws->keys_st);
+	sp_type_unref(ws->schema);
+	free(ws->agg);
+	free(ws->aoff);
+	free(ws->fp);
+	free(ws->recs);
+	free(ws->freel);
+	sp_buf_release(&ws->keys);
+	free(ws->slots);
+	free(ws->part);
+	free(ws->touched);
+	free(ws->frags);
+	free(ws->fslots);
+	sp_buf_release(&ws->bkeys);
+	free(ws->slot);
+	free(ws->koffs);
+	free(ws->khash);
+	free(ws->alive);
+	free(ws->lasts);
+	sp_buf_release(&ws->kbuf);
+	sp_batch_release(&ws->out);
+	free(ws->emit);
+	free(ws->dirty);
+	sp_buf_release(&ws->dels);
+	sp_buf_release(&ws->pending);
+	free(ws->tmpkey);
+	sp_arena_release(&ws->arena);
+	free(ws);
+}
+
+/* ---- the layout ---- */
+
+/* The layout as text: what a checkpoint's state must match. */
+static char *fingerprint(const struct sp_wstate *ws)
+{
+	struct sp_buf b = SP_BUF_INIT;
+	char *ddl = sp_type_ddl_new(ws->keys_st);
+
+	sp_buf_printf(&b, "kind %d size %lld slide %lld offset %lld gap %lld\nkeys %s\n", (int)ws->spec.kind,
+		      (long long)ws->spec.size, (long long)ws->spec.slide, (long long)ws->spec.offset,
+		      (long long)ws->spec.gap, ddl);
+	free(ddl);
+	for (size_t j = 0; j < ws->nagg; j++)
+		sp_buf_printf(&b, "agg %d %d %d %d\n", (int)ws->agg[j].fn, (int)ws->agg[j].in,
+			      ws->agg[j].ignore_nulls, ws->agg[j].p);
+	return sp_buf_take(&b);
+}
+
+/* A readable description of the keys and aggregates, for messages. */
+static char *describe(const struct sp_type *keys, const struct sp_agg *agg, size_t nagg)
+{
+	struct sp_buf b = SP_BUF_INIT;
+
+	sp_buf_puts(&b, "keys (");
+	for (size_t i = 0; i < keys->nfields; i++) {
+		char *t = sp_type_simple_new(keys->fields[i].type);
+
+		sp_buf_printf(&b, "%s%s", i ? ", " : "", t);
+		free(t);
+	}
+	sp_buf_puts(&b, ") aggregates (");
+	for (size_t j = 0; j < nagg; j++)
+		sp_buf_printf(&b, "%s%s of %s", j ? ", " : "", sp_agg_name(agg[j].fn),
+			      agg[j].in == SP_T_NULL ? "*" : sp_type_name(agg[j].in));
+	sp_buf_puts(&b, ")");
+	return sp_buf_take(&b);
+}
+
+static void build_schema(struct sp_wstate *ws)
+{
+	struct sp_type *s = sp_type_new_struct();
+
+	if (ws->spec.kind == SP_WK_TIME || ws->spec.kind == SP_WK_SESSION) {
+		struct sp_type *w = sp_type_new_struct();
+
+		sp_type_add_field(w, "start", sp_type_prim(SP_T_TIMESTAMP), 0);
+		sp_type_add_field(w, "end", sp_type_prim(SP_T_TIMESTAMP), 0);
+		sp_type_add_field(s, ws->spec.kind == SP_WK_TIME ? "window" : "session_window", w, SP_FIELD_KEY);
+	}
+	for (size_t i = 0; i < ws->spec.nkeys; i++)
+		sp_type_add_field(s, ws->spec.key_names[i], sp_type_ref(ws->keys_st->fields[i].type), SP_FIELD_KEY);
+	for (size_t j = 0; j < ws->nagg; j++)
+		sp_type_add_field(s, ws->spec.aggs[j].name, sp_type_prim(ws->agg[j].out), 0);
+	ws->schema = s;
+	sp_batch_init(&ws->out, s);
+}
+
+/* Fixes the layout from key types (a STRUCT) and argument types; takes keys. */
+static int set_layout(struct sp_wstate *ws, struct sp_type *keys, const enum sp_type_id *args, struct sp_err *err)
+{
+	struct sp_agg *agg = sp_xcalloc(ws->spec.naggs + 1, sizeof *agg);
+	char *fp;
+
+	for (size_t j = 0; j < ws->spec.naggs; j++) {
+		const struct sp_wagg_spec *a = &ws->spec.aggs[j];
+
+		if (sp_agg_setup(&agg[j], a->fn, a->star ? SP_T_NULL : args[j], a->ignore_nulls, a->rsd, a->name,
+				 err) < 0) {
+			free(agg);
+			sp_type_unref(keys);
+			return -1;
+		}
+	}
+	if (ws->typed) {
+		struct sp_wstate tmp;
+		int same;
+
+		memset(&tmp, 0, sizeof tmp);
+		tmp.spec = ws->spec;
+		tmp.keys_st = keys;
+		tmp.agg = agg;
+		tmp.nagg = ws->spec.naggs;
+		fp = fingerprint(&tmp);
+		same = !strcmp(fp, ws->fp);
+		if (!same) {
+			char *was = describe(ws->keys_st, ws->agg, ws->nagg), *now = describe(keys, agg, ws->spec.naggs);
+
+			sp_err_set(err, "the aggregation state holds %s but the input now gives %s: the state cannot "
+				   "be kept (start over with a new checkpoint, or cast the columns back)", was, now);
+			free(was);
+			free(now);
+		}
+		free(fp);
+		free(agg);
+		sp_type_unref(keys);
+		return same ? 0 : -1;
+	}
+	ws->keys_st = keys;
+	ws->agg = agg;
+	ws->nagg = ws->spec.naggs;
+	ws->aoff = sp_xcalloc(ws->nagg + 1, sizeof *ws->aoff);
+	for (size_t j = 0; j < ws->nagg; j++) {
+		ws->aoff[j] = (uint32_t)ws->astride;
+		ws->astride += agg[j].size;
+	}
+	ws->stride = HDR + ws->astride;
+	ws->fp = fingerprint(ws);
+	ws->typed = 1;
+	build_schema(ws);
+	return 0;
+}
+
+int sp_wstate_types(struct sp_wstate *ws, const struct sp_type *const *key_types, const enum sp_type_id *arg_types,
+		    struct sp_err *err)
+{
+	struct sp_type *keys = sp_type_new_struct();
+	char name[32];
+
+	for (size_t i = 0; i < ws->spec.nkeys; i++) {
+		snprintf(name, sizeof name, "k%zu", i);
+		sp_type_add_field(keys, name, sp_type_ref((struct sp_type *)key_types[i]), 0);
+	}
+	return set_layout(ws, keys, arg_types, err);
+}
+
+struct sp_type *sp_wstate_schema(const struct sp_wstate *ws)
+{
+	return ws->schema;
+}
+
+/* ---- records and the hash table ---- */
+
+static uint32_t rec_alloc(struct sp_wstate *ws)
+{
+	uint32_t i;
+
+	if (ws->nfree) {
+		i = ws->freel[--ws->nfree];
+	} else {
+		if (ws->nrecs == ws->caprecs) {
+			size_t cap = ws->caprecs ? ws->caprecs * 2 : 64;
+
+			ws->recs = sp_xrealloc(ws->recs, cap * ws->stride);
+			ws->caprecs = cap;
+		}
+		i = (uint32_t)ws->nrecs++;
+	}
+	memset(rec(ws, i), 0, ws->stride);
+	ws->live++;
+	return i;
+}
+
+/* Makes sure n more records can be allocated without moving the array. */
+static void rec_reserve(struct sp_wstate *ws, size_t n)
+{
+	if (ws->nfree >= n)
+		return;
+	n -= ws->nfree;
+	if (ws->nrecs + n > ws->caprecs) {
+		size_t cap = ws->caprecs ? ws->caprecs : 64;
+
+		while (cap < ws->nrecs + n)
+			cap *= 2;
+		ws->recs = sp_xrealloc(ws->recs, cap * ws->stride);
+		ws->caprecs = cap;
+	}
+}
+
+static void compact_keys(struct sp_wstate *ws)
+{
+	struct sp_buf nk = SP_BUF_INIT;
+
+	for (size_t i = 0; i < ws->nrecs; i++) {
+		struct grp *g = rec(ws, (uint32_t)i);
+
+		if (!(g->flags & G_LIVE))
+			continue;
+		sp_buf_room(&nk, g->klen);
+		if (g->klen)
+			memcpy(nk.p + nk.len, ws->keys.p + g->koff, g->klen);
+		g->koff = (uint32_t)nk.len;
+		nk.len += g->klen;
+	}
+	sp_buf_release(&ws->keys);
+	ws->keys = nk;
+	ws->garbage = 0;
+}
+
+static void rec_free(struct sp_wstate *ws, uint32_t i)
+{
+	struct grp *g = rec(ws, i);
+
+	for (size_t j = 0; j < ws->nagg; j++)
+		sp_agg_free(&ws->agg[j], states(ws, g) + ws->aoff[j]);
+	ws->garbage += g->klen;
+	g->flags = 0;
+	sp_grow(&ws->freel, &ws->capfree, ws->nfree + 1, sizeof *ws->freel);
+	ws->freel[ws->nfree++] = i;
+	ws->live--;
+}
+
+static uint32_t key_store(struct sp_wstate *ws, const unsigned char *k, size_t n)
+{
+	uint32_t off;
+
+	if (ws->garbage > 65536 && ws->garbage > ws->keys.len / 2)
+		compact_keys(ws);
+	off = (uint32_t)ws->keys.len;
+	sp_buf_add(&ws->keys, k, n);
+	return off;
+}
+
+#define SLOT(h, r) (((h) >> 32 << 32) | ((uint64_t)(r) + 1))
+#define SLOT_REC(v) ((uint32_t)(v) - 1)
+
+static void tab_grow(struct sp_wstate *ws)
+{
+	size_t cap = ws->nslots ? ws->nslots * 2 : 1024;
+	uint64_t *s = sp_xcalloc(cap, sizeof *s);
+
+	for (size_t i = 0; i < ws->nslots; i++) {
+		uint64_t v = ws->slots[i];
+
+		if (v) {
+			size_t j = rec(ws, SLOT_REC(v))->hash & (cap - 1);
+
+			while (s[j])
+				j = (j + 1) & (cap - 1);
+			s[j] = v;
+		}
+	}
+	free(ws->slots);
+	ws->slots = s;
+	ws->nslots = cap;
+}
+
+static void tab_insert(struct sp_wstate *ws, uint32_t r)
+{
+	uint64_t h;
+	size_t j;
+
+	if ((ws->used + 1) * 2 > ws->nslots)
+		tab_grow(ws);
+	h = rec(ws, r)->hash;
+	j = h & (ws->nslots - 1);
+	while (ws->slots[j])
+		j = (j + 1) & (ws->nslots - 1);
+	ws->slots[j] = SLOT(h, r);
+	ws->used++;
+}
+
+static size_t tab_slot_of(const struct sp_wstate *ws, uint32_t r)
+{
+	uint64_t h = rec(ws, r)->hash;
+	size_t j = h & (ws->nslots - 1);
+
+	while (ws->slots[j] != SLOT(h, r))
+		j = (j + 1) & (ws->nslots - 1);
+	return j;
+}
+
+static void tab_remove(struct sp_wstate *ws, uint32_t r)
+{
+	size_t mask = ws->nslots - 1, i = tab_slot_of(ws, r), j = i;
+
+	for (;;) {
+		size_t k;
+
+		j = (j + 1) & mask;
+		if (!ws->slots[j])
+			break;
+		k = rec(ws, SLOT_REC(ws->slots[j]))->hash & mask;
+		/* move the entry at j back to i unless its home lies cyclically in (i, j] */
+		if (i <= j ? (k <= i || k > j) : (k <= i && k > j)) {
+			ws->slots[i] = ws->slots[j];
+			i = j;
+		}
+	}
+	ws->slots[i] = 0;
+	ws->used--;
+}
+
+/* Finds the record of (start, key); for sessions, the first session of key. */
+static inline uint32_t tab_find(const struct sp_wstate *ws, uint64_t h, int64_t start, const unsigned char *k,
+				size_t kl, int session)
+{
+	size_t mask = ws->nslots - 1, j;
+	uint64_t tag = h >> 32 << 32, v;
+
+	if (!ws->nslots)
+		return NONE;
+	for (j = h & mask; (v = ws->slots[j]); j = (j + 1) & mask) {
+		const struct grp *g;
+
+		if ((v & ~(uint64_t)UINT32_MAX) != tag)
+			continue;
+		g = rec(ws, SLOT_REC(v));
+		if (g->hash == h && g->klen == kl && (session || g->ws == start) && keq(gkey(ws, g), k, kl))
+			return SLOT_REC(v);
+	}
+	return NONE;
+}
+
+/* The store's key of a record: 'G', its start, its key bytes. */
+static size_t entry_key(struct sp_wstate *ws, const struct grp *g)
+{
+	size_t n = 9 + g->klen;
+
+	sp_grow(&ws->tmpkey, &ws->captmpkey, n, 1);
+	ws->tmpkey[0] = 'G';
+	for (int i = 0; i < 8; i++)
+		ws->tmpkey[1 + i] = (unsigned char)((uint64_t)g->ws >> (8 * i));
+	if (g->klen)
+		memcpy(ws->tmpkey + 9, gkey(ws, g), g->klen);
+	return n;
+}
+
+static void mark_dirty(struct sp_wstate *ws, uint32_t r)
+{
+	struct grp *g = rec(ws, r);
+
+	if (!ws->track || (g->flags & G_DIRTY))
+		return;
+	g->flags |= G_DIRTY;
+	sp_grow(&ws->dirty, &ws->capdirty, ws->ndirty + 1, sizeof *ws->dirty);
+	ws->dirty[ws->ndirty++] = r;
+}
+
+/* Forgets a record (already out of the hash table), recording its deletion from the store. */
+static void forget(struct sp_wstate *ws, uint32_t r)
+{
+	struct grp *g = rec(ws, r);
+
+	if (ws->track && (g->flags & G_STORED)) {
+		size_t n = entry_key(ws, g);
+
+		put32(&ws->dels, (uint32_t)n);
+		sp_buf_add(&ws->dels, ws->tmpkey, n);
+	}
+	rec_free(ws, r);
+}
+
+static uint32_t rec_new(struct sp_wstate *ws, uint64_t h, int64_t start, int64_t end, const unsigned char *k,
+			size_t kl)
+{
+	uint32_t r = rec_alloc(ws), koff = key_store(ws, k, kl);
+	struct grp *g = rec(ws, r);
+
+	g->hash = h;
+	g->ws = start;
+	g->we = end;
+	g->koff = koff;
+	g->klen = (uint32_t)kl;
+	g->flags = G_LIVE;
+	return r;
+}
+
+/* ---- batches ---- */
+
+static void rows_room(struct sp_wstate *ws, size_t n)
+{
+	if (n <= ws->caprows)
+		return;
+	ws->caprows = n;
+	ws->slot = sp_xrealloc(ws->slot, n * sizeof *ws->slot);
+	ws->koffs = sp_xrealloc(ws->koffs, (n + 1) * sizeof *ws->koffs);
+	ws->khash = sp_xrealloc(ws->khash, n * sizeof *ws->khash);
+	ws->alive = sp_xrealloc(ws->alive, n);
+	ws->lasts = sp_xrealloc(ws->lasts, n * sizeof *ws->lasts);
+}
+
+static uint32_t part_new(struct sp_wstate *ws)
+{
+	if (ws->npart == ws->cappart) {
+		size_t cap = ws->cappart ? ws->cappart * 2 : 256;
+
+		ws->part = sp_xrealloc(ws->part, cap * ws->astride);
+		memset(ws->part + ws->cappart * ws->astride, 0, (cap - ws->cappart) * ws->astride);
+		ws->cappart = cap;
+	}
+	for (size_t j = 0; j < ws->nagg; j++)
+		sp_agg_reset(&ws->agg[j], ws->part + ws->npart * ws->astride + ws->aoff[j]);
+	return (uint32_t)ws->npart++;
+}
+
+void sp_wstate_begin(struct sp_wstate *ws, int64_t id)
+{
+	ws->id = id;
+	ws->wm_late = ws->spec.mode == SP_MODE_COMPLETE ? SP_NO_WATERMARK : ws->wm;
+	ws->npart = 0;
+	ws->ntouched = 0;
+	ws->nfrags = 0;
+	sp_buf_reset(&ws->bkeys);
+	ws->batch_has_time = 0;
+	ws->batch_max_ms = INT64_MIN;
+	ws->st.updated = ws->st.emitted = 0;
+}
+
+static inline int is_late(const struct sp_wstate *ws, int64_t end)
+{
+	return ws->wm_late != SP_NO_WATERMARK && end <= ws->wm_late;
+}
+
+/* The partial state index of record r, making one on first touch. */
+static inline uint32_t touch(struct sp_wstate *ws, uint32_t r)
+{
+	struct grp *g = rec(ws, r);
+	uint32_t p;
+
+	if (g->link)
+		return g->link - 1;
+	p = part_new(ws);
+	rec(ws, r)->link = p + 1;
+	sp_grow(&ws->touched, &ws->captouched, ws->ntouched + 1, sizeof *ws->touched);
+	ws->touched[ws->ntouched++] = r;
+	return p;
+}
+
+static uint32_t find_or_add(struct sp_wstate *ws, size_t i, int64_t start, int64_t end)
+{
+	const unsigned char *k = (const unsigned char *)ws->kbuf.p + ws->koffs[i];
+	size_t kl = ws->koffs[i + 1] - ws->koffs[i];
+	uint64_t h = hash_win(ws->khash[i], start);
+	uint32_t r = tab_find(ws, h, start, k, kl, 0);
+
+	if (r == NONE) {
+		r = rec_new(ws, h, start, end, k, kl);
+		tab_insert(ws, r);
+	}
+	return r;
+}
+
+static void update_aggs(struct sp_wstate *ws, const struct sp_winput *in)
+{
+	for (size_t j = 0; j < ws->nagg; j++)
+		sp_agg_update_many(&ws->agg[j], ws->part + ws->aoff[j], ws->astride, ws->slot,
+				   ws->spec.aggs[j].star ? NULL : in->args[j], in->n);
+}
+
+static void rows_windows(struct sp_wstate *ws, const struct sp_winput *in, uint8_t *late)
+{
+	const struct sp_col *tc = in->time;
+	const int64_t *t = tc->data;
+	int64_t size = ws->spec.size, slide = ws->spec.slide, *last = ws->lasts, cached = 0;
+	size_t nw = (size_t)((size + slide - 1) / slide);
+	int exact = size % slide == 0, have = 0;
+
+	/* each row's latest window start; times mostly increase, so the last one found usually fits */
+	for (size_t i = 0; i < in->n; i++) {
+		if (have && (uint64_t)t[i] - (uint64_t)cached < (uint64_t)slide) {
+			last[i] = cached;
+		} else {
+			last[i] = cached = last_start(t[i], slide, ws->spec.offset);
+			have = 1;
+		}
+	}
+	memset(ws->alive, 0, in->n);
+	for (size_t k = 0; k < nw; k++) {
+		for (size_t i = 0; i < in->n; i++) {
+			int64_t s, e;
+
+			ws->slot[i] = SP_AGG_SKIP;
+			if (sp_col_isnull(tc, i))
+				continue;
+			s = wsub(last[i], (int64_t)k * slide);
+			e = wadd(s, size);
+			if (!exact && !(s <= t[i] && t[i] < e))
+				continue;
+			if (is_late(ws, e)) {
+				if (!ws->alive[i])
+					ws->alive[i] = 2;
+				continue;
+			}
+			ws->alive[i] = 1;
+			ws->slot[i] = touch(ws, find_or_add(ws, i, s, e));
+		}
+		update_aggs(ws, in);
+	}
+	for (size_t i = 0; i < in->n; i++) {
+		if (ws->alive[i] == 2) {
+			ws->st.late++;
+			if (late)
+				late[i] = 1;
+		} else if (!ws->alive[i]) {
+			ws->st.dropped++;
+		}
+	}
+}
+
+static void rows_timekey(struct sp_wstate *ws, const struct sp_winput *in, uint8_t *late)
+{
+	const struct sp_col *tc = in->time;
+
+	for (size_t i = 0; i < in->n; i++) {
+		int64_t t = sp_col_isnull(tc, i) ? NO_TIME : sp_col_i64(tc, i);
+
+		ws->slot[i] = SP_AGG_SKIP;
+		if (t != NO_TIME && is_late(ws, t)) {
+			ws->st.late++;
+			if (late)
+				late[i] = 1;
+			continue;
+		}
+		ws->slot[i] = touch(ws, find_or_add(ws, i, t, t));
+	}
+	update_aggs(ws, in);
+}
+
+static void rows_plain(struct sp_wstate *ws, const struct sp_winput *in)
+{
+	for (size_t i = 0; i < in->n; i++)
+		ws->slot[i] = touch(ws, find_or_add(ws, i, 0, 0));
+	update_aggs(ws, in);
+}
+
+/* Sessions: rows go into the batch's fragments, one per (key, start, end). */
+static void rows_sessions(struct sp_wstate *ws, const struct sp_winput *in, uint8_t *late)
+{
+	const struct sp_col *tc = in->time;
+
+	for (size_t i = 0; i < in->n; i++) {
+		const unsigned char *k = (const unsigned char *)ws->kbuf.p + ws->koffs[i];
+		size_t kl = ws->koffs[i + 1] - ws->koffs[i], j;
+		int64_t t, gap, e;
+		uint64_t h;
+		struct frag *f = NULL;
+
+		ws->slot[i] = SP_AGG_SKIP;
+		gap = in->gap ? (sp_col_isnull(in->gap, i) ? 0 : sp_col_i64(in->gap, i)) : ws->spec.gap;
+		if (sp_col_isnull(tc, i) || gap <= 0) {
+			ws->st.dropped++;
+			continue;
+		}
+		t = sp_col_i64(tc, i);
+		e = wadd(t, gap);
+		if (is_late(ws, e)) {
+			ws->st.late++;
+			if (late)
+				late[i] = 1;
+			continue;
+		}
+		h = mix64(ws->khash[i] ^ hash_win((uint64_t)t, e));
+		if ((ws->nfrags + 1) * 2 > ws->nfslots) {
+			size_t cap = ws->nfslots ? ws->nfslots * 2 : 1024;
+
+			free(ws->fslots);
+			ws->fslots = sp_xcalloc(cap, sizeof *ws->fslots);
+			ws->nfslots = cap;
+			for (size_t q = 0; q < ws->nfrags; q++) {
+				size_t s = ws->frags[q].hash & (cap - 1);
+
+				while (ws->fslots[s])
+					s = (s + 1) & (cap - 1);
+				ws->fslots[s] = (uint32_t)q + 1;
+			}
+		}
+		for (j = h & (ws->nfslots - 1); ws->fslots[j]; j = (j + 1) & (ws->nfslots - 1)) {
+			struct frag *g = &ws->frags[ws->fslots[j] - 1];
+
+			if (g->hash == h && g->s == t && g->e == e && g->klen == kl &&
+			    keq(ws->bkeys.p + g->koff, k, kl)) {
+				f = g;
+				break;
+			}
+		}
+		if (!f) {
+			sp_grow(&ws->frags, &ws->capfrags, ws->nfrags + 1, sizeof *ws->frags);
+			f = &ws->frags[ws->nfrags];
+			f->hash = h;
+			f->s = t;
+			f->e = e;
+			f->koff = (uint32_t)ws->bkeys.len;
+			f->klen = (uint32_t)kl;
+			sp_buf_add(&ws->bkeys, k, kl);
+			f->part = part_new(ws);
+			f->first = ws->arrival + (uint32_t)i;
+			ws->fslots[j] = (uint32_t)ws->nfrags + 1;
+			ws->nfrags++;
+		}
+		ws->slot[i] = f->part;
+	}
+	update_aggs(ws, in);
+}
+
+static int rows_chunk(struct sp_wstate *ws, const struct sp_winput *in, uint8_t *late, struct sp_err *err)
+{
+	size_t n = in->n, bound;
+
+	if (!n)
+		return 0;
+	rows_room(ws, n);
+	ws->st.rows += n;
+	if (late)
+		memset(late, 0, n);
+	/* the event-time statistics behind the watermark see every row, late ones too (milliseconds, as Spark) */
+	if (in->time && ws->spec.wmark == SP_WM_DELAY) {
+		const int64_t *t = in->time->data;
+
+		for (size_t i = 0; i < n; i++)
+			if (!sp_col_isnull(in->time, i)) {
+				int64_t ms = t[i] / 1000;
+
+				if (!ws->batch_has_time || ms > ws->batch_max_ms)
+					ws->batch_max_ms = ms;
+				ws->batch_has_time = 1;
+			}
+	}
+	sp_buf_reset(&ws->kbuf);
+	bound = flat_bound(in->keys, ws->spec.nkeys, n);
+	if (bound > UINT32_MAX / 2)
+		return sp_err_set(err, "group keys of one batch exceed 2 GiB");
+	if (bound) {
+		unsigned char *base = (unsigned char *)sp_buf_room(&ws->kbuf, bound), *d = base;
+
+		for (size_t i = 0; i < n; i++) {
+			unsigned char *start = d;
+
+			ws->koffs[i] = (uint32_t)(d - base);
+			for (size_t k = 0; k < ws->spec.nkeys; k++)
+				d = key_encode_flat(d, in->keys[k], i);
+			ws->khash[i] = hash_bytes(start, (size_t)(d - start));
+		}
+		ws->kbuf.len = (size_t)(d - base);
+	} else {
+		for (size_t i = 0; i < n; i++) {
+			ws->koffs[i] = (uint32_t)ws->kbuf.len;
+			for (size_t k = 0; k < ws->spec.nkeys; k++)
+				key_encode(&ws->kbuf, in->keys[k], i);
+			ws->khash[i] = hash_bytes((const unsigned char *)ws->kbuf.p + ws->koffs[i],
+						  ws->kbuf.len - ws->koffs[i]);
+			if (ws->kbuf.len > UINT32_MAX / 2)
+				return sp_err_set(err, "group keys of one batch exceed 2 GiB");
+		}
+	}
+	ws->koffs[n] = (uint32_t)ws->kbuf.len;
+	switch (ws->spec.kind) {
+	case SP_WK_TIME:
+		rows_windows(ws, in, late);
+		break;
+	case SP_WK_TIMEKEY:
+		rows_timekey(ws, in, late);
+		break;
+	case SP_WK_SESSION:
+		rows_sessions(ws, in, late);
+		break;
+	case SP_WK_NONE:
+		rows_plain(ws, in);
+		break;
+	}
+	ws->arrival += (uint32_t)n;
+	return 0;
+}
+
+/* A view of rows lo..lo+n-1 of c (lo a multiple of 8, so validity bitmaps slice on byte boundaries). */
+static void col_slice(struct sp_col *v, const struct sp_col *c, size_t lo, size_t n, struct sp_arena *ar)
+{
+	memset(v, 0, sizeof *v);
+	v->type = c->type;
+	v->n = n;
+	v->valid = c->valid ? c->valid + lo / 8 : NULL;
+	switch (c->type->id) {
+	case SP_T_STRING:
+	case SP_T_BINARY:
+		v->data = c->data;
+		v->off = c->off + lo;
+		break;
+	case SP_T_ARRAY:
+		v->off = c->off + lo;
+		v->nchild = 1;
+		v->child = (struct sp_col *)c->child;
+		break;
+	case SP_T_STRUCT:
+		v->nchild = c->nchild;
+		v->child = sp_arena_alloc(ar, c->nchild * sizeof *v->child + 1);
+		for (size_t f = 0; f < c->nchild; f++)
+			col_slice(&v->child[f], &c->child[f], lo, n, ar);
+		break;
+	case SP_T_BOOLEAN:
+		v->data = c->data ? (uint8_t *)c->data + lo : NULL;
+		break;
+	default:
+		v->data = c->data ? (char *)c->data + lo * 8 : NULL;
+		break;
+	}
+}
+
+/* Rows go through in chunks, so the per-row scratch stays in the cache. */
+#define CHUNK 4096
+
+int sp_wstate_rows(struct sp_wstate *ws, const struct sp_winput *in, uint8_t *late, struct sp_err *err)
+{
+	size_t nk = ws->spec.nkeys, na = ws->nagg;
+	struct sp_col *cols;
+	const struct sp_col **keys, **args;
+	int r = 0;
+
+	if (!ws->typed)
+		return sp_err_set(err, "rows before the aggregation's types are known");
+	if (in->n <= CHUNK)
+		return rows_chunk(ws, in, late, err);
+	cols = sp_xcalloc(nk + na + 2, sizeof *cols);
+	keys = sp_xcalloc(nk + 1, sizeof *keys);
+	args = sp_xcalloc(na + 1, sizeof *args);
+	for (size_t lo = 0; lo < in->n && r == 0; lo += CHUNK) {
+		size_t n = in->n - lo < CHUNK ? in->n - lo : CHUNK;
+		struct sp_winput v = { n, NULL, NULL, keys, args };
+
+		sp_arena_reset(&ws->arena);
+		for (size_t k = 0; k < nk; k++) {
+			col_slice(&cols[k], in->keys[k], lo, n, &ws->arena);
+			keys[k] = &cols[k];
+		}
+		for (size_t j = 0; j < na; j++) {
+			args[j] = NULL;
+			if (in->args[j]) {
+				col_slice(&cols[nk + j], in->args[j], lo, n, &ws->arena);
+				args[j] = &cols[nk + j];
+			}
+		}
+		if (in->time) {
+			col_slice(&cols[nk + na], in->time, lo, n, &ws->arena);
+			v.time = &cols[nk + na];
+		}
+		if (in->gap) {
+			col_slice(&cols[nk + na + 1], in->gap, lo, n, &ws->arena);
+			v.gap = &cols[nk + na + 1];
+		}
+		r = rows_chunk(ws, &v, late ? late + lo : NULL, err);
+	}
+	free(cols);
+	free(keys);
+	free(args);
+	return r;
+}
+
+/* ---- the end of a batch ---- */
+
+/* Folds each touched group's partial into its state: F = init; merge(F, saved); merge(F, partial). */
+static void merge_partials(struct sp_wstate *ws)
+{
+	for (size_t t = 0; t < ws->ntouched; t++) {
+		uint32_t r = ws->touched[t];
+		struct grp *g = rec(ws, r);
+		char *p = ws->part + (size_t)(g->link - 1) * ws->astride;
+
+		for (size_t j = 0; j < ws->nagg; j++) {
+			sp_agg_renew(&ws->agg[j], states(ws, g) + ws->aoff[j]);
+			sp_agg_merge(&ws->agg[j], states(ws, g) + ws->aoff[j], p + ws->aoff[j]);
+		}
+		g->link = 0;
+		g->flags |= G_CHANGED;
+		mark_dirty(ws, r);
+	}
+}
+
+static const struct sp_wstate *sort_ctx;
+
+static int cmp_frag(const void *a, const void *b)
+{
+	const struct frag *x = a, *y = b;
+	const unsigned char *p = (const unsigned char *)sort_ctx->bkeys.p + x->koff;
+	const unsigned char *q = (const unsigned char *)sort_ctx->bkeys.p + y->koff;
+	int c;
+
+	for (size_t k = 0; k < sort_ctx->keys_st->nfields; k++)
+		if ((c = key_cmp(sort_ctx->keys_st->fields[k].type, &p, &q)))
+			return c;
+	if (x->s != y->s)
+		return x->s < y->s ? -1 : 1;
+	if (x->e != y->e)
+		return x->e < y->e ? -1 : 1;
+	return x->first < y->first ? -1 : x->first > y->first;
+}
+
+/*
+ * Sessions: merges the batch's fragments of one key (frags[a..b), sorted
+ * by start) with the key's sessions in state, and replaces them.
+ */
+static void merge_key_sessions(struct sp_wstate *ws, size_t a, size_t b)
+{
+	const struct frag *f0 = &ws->frags[a];
+	const unsigned char *k = (const unsigned char *)ws->bkeys.p + f0->koff;
+	size_t kl = f0->klen, nold = 0, io = 0, jf = a;
+	uint64_t kh = hash_bytes(k, kl);
+	uint32_t head = tab_find(ws, kh, 0, k, kl, 1), r, cur = NONE, prev = NONE, newhead = NONE;
+	uint32_t *old = NULL;
+
+	for (r = head; r != NONE; r = rec(ws, r)->link ? rec(ws, r)->link - 1 : NONE)
+		nold++;
+	if (nold) {
+		old = sp_xmalloc(nold * sizeof *old);
+		for (r = head, nold = 0; r != NONE; r = rec(ws, r)->link ? rec(ws, r)->link - 1 : NONE)
+			old[nold++] = r;
+		tab_remove(ws, head);
+	}
+	/* new records must not move the old ones while both are in use */
+	rec_reserve(ws, nold + (b - a));
+	while (io < nold || jf < b) {
+		/* the next element by start; a saved session before a fragment of the same start */
+		int from_old = jf >= b || (io < nold && rec(ws, old[io])->ws <= ws->frags[jf].s);
+		int64_t s = from_old ? rec(ws, old[io])->ws : ws->frags[jf].s;
+		int64_t e = from_old ? rec(ws, old[io])->we : ws->frags[jf].e;
+		const char *src = from_old ? states(ws, rec(ws, old[io])) : ws->part + (size_t)ws->frags[jf].part * ws->astride;
+		struct grp *g;
+
+		if (cur != NONE && s <= rec(ws, cur)->we) {
+			g = rec(ws, cur);
+			if (e > g->we)
+				g->we = e;
+		} else {
+			if (cur != NONE)
+				prev = cur;
+			cur = rec_new(ws, kh, s, e, k, kl);
+			g = rec(ws, cur);
+			for (size_t j = 0; j < ws->nagg; j++)
+				sp_agg_init(&ws->agg[j], states(ws, g) + ws->aoff[j]);
+			if (prev != NONE)
+				rec(ws, prev)->link = cur + 1;
+			else
+				newhead = cur;
+			g->flags |= G_CHANGED;
+			mark_dirty(ws, cur);
+		}
+		for (size_t j = 0; j < ws->nagg; j++)
+			sp_agg_merge(&ws->agg[j], states(ws, g) + ws->aoff[j], src + ws->aoff[j]);
+		if (from_old)
+			io++;
+		else
+			jf++;
+	}
+	for (size_t i = 0; i < nold; i++)
+		forget(ws, old[i]);
+	free(old);
+	if (newhead != NONE)
+		tab_insert(ws, newhead);
+}
+
+static void merge_sessions(struct sp_wstate *ws)
+{
+	size_t a = 0;
+
+	sort_ctx = ws;
+	if (ws->nfrags > 1)
+		qsort(ws->frags, ws->nfrags, sizeof *ws->frags, cmp_frag);
+	while (a < ws->nfrags) {
+		size_t b = a + 1;
+
+		while (b < ws->nfrags && ws->frags[b].klen == ws->frags[a].klen &&
+		       keq(ws->bkeys.p + ws->frags[b].koff, ws->bkeys.p + ws->frags[a].koff, ws->frags[a].klen))
+			b++;
+		merge_key_sessions(ws, a, b);
+		a = b;
+	}
+}
+
+static void advance_watermark(struct sp_wstate *ws, int64_t upstream)
+{
+	int64_t chosen = SP_NO_WATERMARK;
+
+	if (upstream != SP_NO_WATERMARK && (!ws->up_seen || upstream > ws->up)) {
+		ws->up = upstream;
+		ws->up_seen = 1;
+	}
+	if (ws->spec.wmark == SP_WM_DELAY && ws->batch_has_time) {
+		int64_t w = wsub(ws->batch_max_ms, ws->spec.delay / 1000);
+
+		w = w > INT64_MAX / 1000 ? INT64_MAX : w < INT64_MIN / 1000 + 1 ? INT64_MIN + 1 : w * 1000;
+		if (!ws->own_seen || w > ws->own) {
+			ws->own = w;
+			ws->own_seen = 1;
+		}
+	}
+	if (ws->spec.wmark == SP_WM_DELAY && ws->own_seen)
+		chosen = ws->own;
+	if (ws->spec.wmark != SP_WM_NONE && ws->up_seen && (chosen == SP_NO_WATERMARK || ws->up < chosen))
+		chosen = ws->up;
+	if (ws->spec.wmark != SP_WM_NONE && chosen != SP_NO_WATERMARK && chosen > ws->wm)
+		ws->wm = chosen;
+	ws->out_wm = ws->spec.wmark == SP_WM_NONE ? (ws->up_seen ? ws->up : SP_NO_WATERMARK) : ws->wm;
+}
+
+static int cmp_emit(const void *a, const void *b)
+{
+	const struct sp_wstate *ws = sort_ctx;
+	const struct grp *x = rec(ws, *(const uint32_t *)a), *y = rec(ws, *(const uint32_t *)b);
+	const unsigned char *p = gkey(ws, x), *q = gkey(ws, y);
+	int c;
+
+	if (x->ws != y->ws)
+		return x->ws < y->ws ? -1 : 1;
+	if (x->we != y->we)
+		return x->we < y->we ? -1 : 1;
+	for (size_t k = 0; k < ws->keys_st->nfields; k++)
+		if ((c = key_cmp(ws->keys_st->fields[k].type, &p, &q)))
+			return c;
+	return 0;
+}
+
+static void emit_add(struct sp_wstate *ws, uint32_t r)
+{
+	sp_grow(&ws->emit, &ws->capemit, ws->nemit + 1, sizeof *ws->emit);
+	ws->emit[ws->nemit++] = r;
+}
+
+/* Writes the records in ws->emit, sorted, into ws->out. */
+static void fill_output(struct sp_wstate *ws)
+{
+	size_t c0 = ws->spec.kind == SP_WK_TIME || ws->spec.kind == SP_WK_SESSION ? 1 : 0;
+
+	sp_batch_reset(&ws->out);
+	sort_ctx = ws;
+	if (ws->nemit > 1)
+		qsort(ws->emit, ws->nemit, sizeof *ws->emit, cmp_emit);
+	for (size_t e = 0; e < ws->nemit; e++) {
+		struct grp *g = rec(ws, ws->emit[e]);
+		const unsigned char *p = gkey(ws, g);
+
+		if (c0) {
+			struct sp_col *w = &ws->out.cols[0];
+
+			sp_col_push_i64(&w->child[0], g->ws);
+			sp_col_push_i64(&w->child[1], g->we);
+			sp_col_push_struct(w);
+		}
+		for (size_t k = 0; k < ws->spec.nkeys; k++)
+			key_decode(ws->keys_st->fields[k].type, &p, &ws->out.cols[c0 + k]);
+		for (size_t j = 0; j < ws->nagg; j++)
+			sp_agg_result(&ws->agg[j], states(ws, g) + ws->aoff[j], &ws->out.cols[c0 + ws->spec.nkeys + j]);
+		sp_batch_row_done(&ws->out);
+	}
+	ws->st.emitted = ws->nemit;
+}
+
+/* Removes a record from the table (and a session from its key's list). */
+static void unlink_rec(struct sp_wstate *ws, uint32_t r)
+{
+	struct grp *g = rec(ws, r);
+
+	if (ws->spec.kind != SP_WK_SESSION) {
+		tab_remove(ws, r);
+		return;
+	}
+	/* sessions: r is the head of its list or follows another session */
+	uint32_t head = tab_find(ws, g->hash, 0, gkey(ws, g), g->klen, 1);
+
+	if (head == r) {
+		tab_remove(ws, r);
+		if (g->link) {
+			uint32_t nx = g->link - 1;
+
+			tab_insert(ws, nx);
+		}
+		return;
+	}
+	for (uint32_t p = head; p != NONE; p = rec(ws, p)->link ? rec(ws, p)->link - 1 : NONE)
+		if (rec(ws, p)->link == r + 1) {
+			rec(ws, p)->link = g->link;
+			return;
+		}
+}
+
+static int evictable(const struct sp_wstate *ws, const struct grp *g, int64_t wm)
+{
+	if (ws->spec.kind == SP_WK_NONE || wm == SP_NO_WATERMARK)
+		return 0;
+	if (ws->spec.kind == SP_WK_TIMEKEY && g->we == NO_TIME)
+		return wm == INT64_MAX;
+	return g->we <= wm;
+}
+
+int sp_wstate_end(struct sp_wstate *ws, int64_t upstream, const struct sp_batch **out, struct sp_err *err)
+{
+	enum sp_mode mode = ws->spec.mode;
+
+	(void)err;
+	if (!ws->typed) {
+		/* nothing seen yet: no output schema, no rows */
+		advance_watermark(ws, upstream);
+		*out = NULL;
+		return 0;
+	}
+	if (ws->spec.kind == SP_WK_SESSION)
+		merge_sessions(ws);
+	else
+		merge_partials(ws);
+	/* a global aggregation has its one row from the first batch on, as Spark's */
+	if (ws->spec.kind == SP_WK_NONE && !ws->spec.nkeys && !ws->live) {
+		uint32_t r = rec_new(ws, hash_win(hash_bytes(NULL, 0), 0), 0, 0, NULL, 0);
+
+		tab_insert(ws, r);
+		rec(ws, r)->flags |= G_CHANGED;
+		mark_dirty(ws, r);
+	}
+	advance_watermark(ws, upstream);
+	ws->nemit = 0;
+	ws->st.updated = 0;
+	for (size_t i = 0; i < ws->nrecs; i++) {
+		struct grp *g = rec(ws, (uint32_t)i);
+
+		if (!(g->flags & G_LIVE))
+			continue;
+		if (g->flags & G_CHANGED)
+			ws->st.updated++;
+		if (mode == SP_MODE_COMPLETE || (mode == SP_MODE_UPDATE && ((g->flags & G_CHANGED) ||
+									    (ws->spec.kind == SP_WK_NONE && !ws->spec.nkeys))) ||
+		    (mode == SP_MODE_APPEND && evictable(ws, g, ws->wm)))
+			emit_add(ws, (uint32_t)i);
+		g->flags &= ~(uint32_t)G_CHANGED;
+	}
+	fill_output(ws);
+	if (mode != SP_MODE_COMPLETE)
+		for (size_t i = 0; i < ws->nrecs; i++) {
+			struct grp *g = rec(ws, (uint32_t)i);
+
+			if ((g->flags & G_LIVE) && evictable(ws, g, ws->wm)) {
+				unlink_rec(ws, (uint32_t)i);
+				forget(ws, (uint32_t)i);
+			}
+		}
+	*out = &ws->out;
+	return 0;
+}
+
+int sp_wstate_finish(struct sp_wstate *ws, const struct sp_batch **out, struct sp_err *err)
+{
+	(void)err;
+	*out = NULL;
+	if (!ws->typed || ws->spec.mode != SP_MODE_APPEND || ws->spec.keep_state || !ws->live)
+		return 0;
+	ws->nemit = 0;
+	for (size_t i = 0; i < ws->nrecs; i++)
+		if (rec(ws, (uint32_t)i)->flags & G_LIVE)
+			emit_add(ws, (uint32_t)i);
+	fill_output(ws);
+	ws->track = 0;
+	sp_wstate_clear(ws);
+	ws->out_wm = ws->wm = INT64_MAX;
+	*out = &ws->out;
+	return 0;
+}
+
+int64_t sp_wstate_watermark(const struct sp_wstate *ws)
+{
+	return ws->out_wm;
+}
+
+void sp_wstate_stats(const struct sp_wstate *ws, struct sp_wstats *st)
+{
+	size_t heap = 0;
+
+	*st = ws->st;
+	st->groups = ws->live;
+	if (ws->typed)
+		for (size_t i = 0; i < ws->nrecs; i++) {
+			struct grp *g = rec(ws, (uint32_t)i);
+
+			if (g->flags & G_LIVE)
+				for (size_t j = 0; j < ws->nagg; j++)
+					heap += sp_agg_heap(&ws->agg[j], states(ws, g) + ws->aoff[j]);
+		}
+	st->bytes = ws->caprecs * ws->stride + ws->keys.cap + ws->nslots * sizeof *ws->slots +
+		    ws->capfree * sizeof *ws->freel + heap;
+}
+
+/* ---- entries for the store ---- */
+
+void sp_wstate_track(struct sp_wstate *ws, int on)
+{
+	ws->track = on;
+}
+
+/* The value of a record's entry: its end, then each state. */
+static void entry_value(const struct sp_wstate *ws, const struct grp *g, struct sp_buf *b)
+{
+	sp_buf_reset(b);
+	put64(b, (uint64_t)g->we);
+	for (size_t j = 0; j < ws->nagg; j++)
+		sp_agg_save(&ws->agg[j], states(ws, (struct grp *)g) + ws->aoff[j], b);
+}
+
+/* The meta entry: watermark bookkeeping and the layout. */
+static void meta_value(const struct sp_wstate *ws, struct sp_buf *b)
+{
+	sp_buf_reset(b);
+	sp_buf_addc(b, 1);
+	put64(b, (uint64_t)ws->wm);
+	put64(b, (uint64_t)ws->own);
+	put64(b, (uint64_t)ws->up);
+	sp_buf_addc(b, (char)(ws->own_seen | ws->up_seen << 1));
+	put64(b, ws->st.rows);
+	put64(b, ws->st.late);
+	put64(b, ws->st.dropped);
+	put32(b, ws->arrival);
+	sp_buf_puts(b, ws->fp ? ws->fp : "");
+}
+
+void sp_wstate_changes(struct sp_wstate *ws, sp_wstate_put_fn put, sp_wstate_del_fn del, void *ctx)
+{
+	struct sp_buf v = SP_BUF_INIT;
+	const unsigned char *p = (const unsigned char *)ws->dels.p, *end = p + ws->dels.len;
+
+	while (p < end) {
+		uint32_t n = get32(p);
+
+		del(ctx, p + 4, n);
+		p += 4 + n;
+	}
+	sp_buf_reset(&ws->dels);
+	for (size_t d = 0; d < ws->ndirty; d++) {
+		struct grp *g = rec(ws, ws->dirty[d]);
+		size_t n;
+
+		if ((g->flags & (G_LIVE | G_DIRTY)) != (G_LIVE | G_DIRTY))
+			continue;
+		g->flags = (g->flags & ~(uint32_t)G_DIRTY) | G_STORED;
+		n = entry_key(ws, g);
+		entry_value(ws, g, &v);
+		put(ctx, ws->tmpkey, n, v.p, v.len);
+	}
+	ws->ndirty = 0;
+	meta_value(ws, &v);
+	put(ctx, "M", 1, v.p, v.len);
+	sp_buf_release(&v);
+}
+
+void sp_wstate_dump(const struct sp_wstate *ws, sp_wstate_put_fn put, void *ctx)
+{
+	struct sp_wstate *w = (struct sp_wstate *)ws;	/* only its scratch key buffer changes */
+	struct sp_buf v = SP_BUF_INIT;
+
+	for (size_t i = 0; i < ws->nrecs; i++) {
+		struct grp *g = rec(ws, (uint32_t)i);
+		size_t n;
+
+		if (!(g->flags & G_LIVE))
+			continue;
+		n = entry_key(w, g);
+		entry_value(ws, g, &v);
+		put(ctx, w->tmpkey, n, v.p, v.len);
+	}
+	meta_value(ws, &v);
+	put(ctx, "M", 1, v.p, v.len);
+	sp_buf_release(&v);
+}
+
+void sp_wstate_clear(struct sp_wstate *ws)
+{
+	if (ws->typed)
+		for (size_t i = 0; i < ws->nrecs; i++)
+			if (rec(ws, (uint32_t)i)->flags & G_LIVE)
+				for (size_t j = 0; j < ws->nagg; j++)
+					sp_agg_free(&ws->agg[j], states(ws, rec(ws, (uint32_t)i)) + ws->aoff[j]);
+	ws->nrecs = ws->nfree = 0;
+	ws->live = 0;
+	sp_buf_reset(&ws->keys);
+	ws->garbage = 0;
+	if (ws->slots)
+		memset(ws->slots, 0, ws->nslots * sizeof *ws->slots);
+	ws->used = 0;
+	ws->ndirty = 0;
+	sp_buf_reset(&ws->dels);
+	sp_buf_reset(&ws->pending);
+	ws->wm = ws->spec.wmark == SP_WM_NONE ? SP_NO_WATERMARK : 0;
+	ws->own = ws->up = SP_NO_WATERMARK;
+	ws->own_seen = ws->up_seen = 0;
+	ws->out_wm = ws->wm;
+	ws->arrival = 0;
+	ws->st.rows = ws->st.late = ws->st.dropped = 0;
+}
+
+void sp_wstate_restore(struct sp_wstate *ws, const void *key, size_t klen, const void *val, size_t vlen)
+{
+	put32(&ws->pending, (uint32_t)klen);
+	sp_buf_add(&ws->pending, key, klen);
+	put32(&ws->pending, (uint32_t)vlen);
+	sp_buf_add(&ws->pending, val, vlen);
+}
+
+/* Rebuilds the layout a meta entry describes, or checks it against ours. */
+static int restore_layout(struct sp_wstate *ws, const char *fp, size_t n, struct sp_err *err)
+{
+	char *text = sp_xstrndup(fp, n), *keys = strstr(text, "\nkeys "), *nl;
+	struct sp_type *kt = NULL;
+	enum sp_type_id *args = sp_xcalloc(ws->spec.naggs + 1, sizeof *args);
+	size_t j = 0;
+	int r = -1;
+
+	if (ws->typed) {
+		if (strcmp(text, ws->fp))
+			sp_err_set(err, "the saved state was made by another aggregation (different windows, keys or "
+				   "aggregates): start over with a new checkpoint");
+		else
+			r = 0;
+		goto done;
+	}
+	if (!keys || !(nl = strchr(keys + 6, '\n')))
+		goto bad;
+	*nl = '\0';
+	if (!keys[6])
+		kt = sp_type_new_struct();
+	else if (sp_type_parse_ddl(keys + 6, &kt, err) < 0)
+		goto bad;
+	for (char *p = nl + 1; *p; ) {
+		int fn, in, ign, pp;
+		char *e = strchr(p, '\n');
+
+		if (!e || sscanf(p, "agg %d %d %d %d", &fn, &in, &ign, &pp) != 4 || j >= ws->spec.naggs ||
+		    fn != (int)ws->spec.aggs[j].fn)
+			goto bad;
+		args[j++] = (enum sp_type_id)in;
+		p = e + 1;
+	}
+	if (j != ws->spec.naggs || kt->nfields != ws->spec.nkeys)
+		goto bad;
+	if (set_layout(ws, kt, args, err) < 0) {
+		kt = NULL;
+		goto done;
+	}
+	kt = NULL;
+	if (strlen(ws->fp) != n || memcmp(fp, ws->fp, n)) {
+		sp_err_set(err, "the saved state was made by another aggregation (different windows, keys or "
+			   "aggregates): start over with a new checkpoint");
+		goto done;
+	}
+	r = 0;
+	goto done;
+bad:
+	if (!err->set)
+		sp_err_set(err, "the saved state does not match this aggregation (different keys or aggregates): "
+			   "start over with a new checkpoint");
+done:
+	sp_type_unref(kt);
+	free(args);
+	free(text);
+	return r;
+}
+
+static int restore_meta(struct sp_wstate *ws, const unsigned char *p, size_t n, struct sp_err *err)
+{
+	if (n < 54 || p[0] != 1)
+		return sp_err_set(err, "the saved state is corrupt or of an unknown version");
+	if (restore_layout(ws, (const char *)p + 54, n - 54, err) < 0)
+		return -1;
+	ws->wm = (int64_t)get64(p + 1);
+	ws->own = (int64_t)get64(p + 9);
+	ws->up = (int64_t)get64(p + 17);
+	ws->own_seen = p[25] & 1;
+	ws->up_seen = p[25] >> 1 & 1;
+	ws->st.rows = get64(p + 26);
+	ws->st.late = get64(p + 34);
+	ws->st.dropped = get64(p + 42);
+	ws->arrival = get32(p + 50);
+	return 0;
+}
+
+static int restore_group(struct sp_wstate *ws, const unsigned char *k, size_t kl, const unsigned char *v, size_t vl,
+			 struct sp_err *err)
+{
+	const unsigned char *p = v + 8, *end = v + vl;
+	int64_t start, stop;
+	uint32_t r;
+	struct grp *g;
+
+	if (kl < 9 || vl < 8)
+		return sp_err_set(err, "the saved state is corrupt: short entry");
+	start = (int64_t)get64(k + 1);
+	stop = (int64_t)get64(v);
+	r = rec_new(ws, ws->spec.kind == SP_WK_SESSION ? hash_bytes(k + 9, kl - 9) : hash_win(hash_bytes(k + 9, kl - 9), start),
+		    start, stop, k + 9, kl - 9);
+	g = rec(ws, r);
+	g->flags |= G_STORED;
+	for (size_t j = 0; j < ws->nagg; j++)
+		if (sp_agg_load(&ws->agg[j], states(ws, rec(ws, r)) + ws->aoff[j], &p, end) < 0) {
+			forget(ws, r);
+			return sp_err_set(err, "the saved state is corrupt: bad aggregate state");
+		}
+	if (p != end) {
+		forget(ws, r);
+		return sp_err_set(err, "the saved state is corrupt: trailing bytes");
+	}
+	if (ws->spec.kind != SP_WK_SESSION) {
+		tab_insert(ws, r);
+		return 0;
+	}
+	/* sessions: insert into the key's list, ordered by start */
+	uint32_t head = tab_find(ws, g->hash, 0, gkey(ws, g), g->klen, 1);
+
+	if (head == NONE) {
+		tab_insert(ws, r);
+	} else if (rec(ws, head)->ws > start) {
+		tab_remove(ws, head);
+		rec(ws, r)->link = head + 1;
+		tab_insert(ws, r);
+	} else {
+		uint32_t q = head;
+
+		while (rec(ws, q)->link && rec(ws, rec(ws, q)->link - 1)->ws < start)
+			q = rec(ws, q)->link - 1;
+		rec(ws, r)->link = rec(ws, q)->link;
+		rec(ws, q)->link = r + 1;
+	}
+	return 0;
+}
+
+int sp_wstate_restored(struct sp_wstate *ws, struct sp_err *err)
+{
+	const unsigned char *p = (const unsigned char *)ws->pending.p, *end = p + ws->pending.len, *q;
+	int have_meta = 0, r = 0;
+
+	/* the meta entry first: it fixes the layout the others are read with */
+	for (q = p; q < end; ) {
+		uint32_t kl = get32(q), vl = get32(q + 4 + kl);
+
+		if (kl == 1 && q[4] == 'M') {
+			if (restore_meta(ws, q + 8 + kl, vl, err) < 0)
+				goto done;
+			have_meta = 1;
+		}
+		q += 8 + kl + vl;
+	}
+	if (!have_meta) {
+		if (p != end)
+			r = sp_err_set(err, "the saved state has no description entry");
+		goto done;
+	}
+	for (q = p; q < end && r == 0; ) {
+		uint32_t kl = get32(q), vl = get32(q + 4 + kl);
+
+		if (kl >= 1 && q[4] == 'G')
+			r = restore_group(ws, q + 4, kl, q + 8 + kl, vl, err);
+		q += 8 + kl + vl;
+	}
+	if (r < 0)
+		goto done;
+	ws->out_wm = ws->spec.wmark == SP_WM_NONE ? (ws->up_seen ? ws->up : SP_NO_WATERMARK) : ws->wm;
+	sp_buf_reset(&ws->pending);
+	return 0;
+done:
+	sp_buf_reset(&ws->pending);
+	return -1;
+}
+
+static void save_entry(void *ctx, const void *key, size_t klen, const void *val, size_t vlen)
+{
+	struct sp_buf *b = ctx;
+
+	put32(b, (uint32_t)klen);
+	sp_buf_add(b, key, klen);
+	put32(b, (uint32_t)vlen);
+	sp_buf_add(b, val, vlen);
+}
+
+void sp_wstate_save(const struct sp_wstate *ws, struct sp_buf *out)
+{
+	sp_buf_puts(out, "SPW1");
+	sp_wstate_dump(ws, save_entry, out);
+}
+
+int sp_wstate_load(struct sp_wstate *ws, const void *data, size_t n, struct sp_err *err)
+{
+	const unsigned char *p = data, *end = p + n;
+
+	if (n < 4 || memcmp(p, "SPW1", 4))
+		return sp_err_set(err, "not a saved aggregation state");
+	sp_wstate_clear(ws);
+	for (p += 4; p < end; ) {
+		uint32_t kl, vl;
+
+		if (end - p < 4 || (size_t)(end - p - 4) < (kl = get32(p)) + (size_t)4 ||
+		    (size_t)(end - p - 8 - kl) < (vl = get32(p + 4 + kl)))
+			return sp_err_set(err, "the saved state is truncated");
+		sp_wstate_restore(ws, p + 4, kl, p + 8 + kl, vl);
+		p += 8 + (size_t)kl + vl;
+	}
+	return sp_wstate_restored(ws, err);
+}
