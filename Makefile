@@ -5,7 +5,7 @@ MANDIR ?= $(PREFIX)/share/man
 CFLAGS ?= -O2 -g
 CC ?= cc
 
-PKGS = json-c rdkafka libzstd
+PKGS = json-c rdkafka libzstd zlib
 SP_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wvla -Wshadow -Wstrict-prototypes \
 	-Ilib -MMD -MP $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 SP_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm

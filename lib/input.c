@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 #include <zstd.h>
 
 #include "filesink.h"
@@ -24,7 +25,8 @@ struct sp_input {
 	size_t cap, start, len;
 	int seekable;
 	ZSTD_DCtx *zd;		/* .zst input */
-	char *zin;
+	z_stream *gz;		/* .gz input */
+	char *zin;		/* compressed bytes read ahead */
 	size_t zcap, zpos, zlen;
 	int zeof;
 };
@@ -56,6 +58,12 @@ int sp_input_open(struct sp_input **out, const char *path, struct sp_err *err)
 	if (ends_with(path, ".zst")) {
 		in->zd = ZSTD_createDCtx();
 		in->zcap = ZSTD_DStreamInSize();
+		in->zin = sp_xmalloc(in->zcap);
+	} else if (ends_with(path, ".gz")) {
+		in->gz = sp_xcalloc(1, sizeof *in->gz);
+		if (inflateInit2(in->gz, 16 + MAX_WBITS) != Z_OK)
+			sp_die("out of memory");
+		in->zcap = 1 << 16;
 		in->zin = sp_xmalloc(in->zcap);
 	}
 	*out = in;
@@ -125,6 +133,44 @@ static ssize_t read_zstd(struct sp_input *in, char *p, size_t n, struct sp_err *
 	return (ssize_t)ob.pos;
 }
 
+/* Inflates gzip into p, member after member (as gzip -d does); 0 at the end. */
+static ssize_t read_gzip(struct sp_input *in, char *p, size_t n, struct sp_err *err)
+{
+	z_stream *z = in->gz;
+	int r;
+
+	z->next_out = (unsigned char *)p;
+	z->avail_out = (unsigned)(n > UINT32_MAX ? UINT32_MAX : n);
+	while (z->avail_out == n) {
+		if (in->zpos == in->zlen) {
+			ssize_t got;
+
+			if (in->zeof)
+				return 0;
+			if ((got = read_raw(in, in->zin, in->zcap, err)) < 0)
+				return -1;
+			if (got == 0) {
+				in->zeof = 1;
+				/* total_in counts the bytes of the current member: some means it was cut short. */
+				if (z->total_in)
+					return sp_err_set(err, "%s: gzip: unexpected end of file", in->name);
+				continue;
+			}
+			in->zpos = 0;
+			in->zlen = (size_t)got;
+		}
+		z->next_in = (unsigned char *)in->zin + in->zpos;
+		z->avail_in = (unsigned)(in->zlen - in->zpos);
+		r = inflate(z, Z_NO_FLUSH);
+		in->zpos = in->zlen - z->avail_in;
+		if (r == Z_STREAM_END)
+			inflateReset(z);
+		else if (r != Z_OK && r != Z_BUF_ERROR)
+			return sp_err_set(err, "%s: gzip: %s", in->name, z->msg ? z->msg : "corrupt data");
+	}
+	return (ssize_t)(n - z->avail_out);
+}
+
 int sp_input_more(struct sp_input *in, struct sp_err *err)
 {
 	ssize_t r;
@@ -136,7 +182,8 @@ int sp_input_more(struct sp_input *in, struct sp_err *err)
 	if (in->start + in->len + CHUNK / 4 > in->cap)
 		sp_grow(&in->buf, &in->cap, in->cap + CHUNK, 1);
 	r = in->zd ? read_zstd(in, in->buf + in->start + in->len, in->cap - in->start - in->len, err)
-		   : read_raw(in, in->buf + in->start + in->len, in->cap - in->start - in->len, err);
+	    : in->gz ? read_gzip(in, in->buf + in->start + in->len, in->cap - in->start - in->len, err)
+		     : read_raw(in, in->buf + in->start + in->len, in->cap - in->start - in->len, err);
 	if (r < 0)
 		return -1;
 	in->len += (size_t)r;
@@ -157,6 +204,8 @@ int sp_input_rewind(struct sp_input *in, struct sp_err *err)
 	in->zeof = 0;
 	if (in->zd)
 		ZSTD_DCtx_reset(in->zd, ZSTD_reset_session_only);
+	if (in->gz)
+		inflateReset(in->gz);
 	return 0;
 }
 
@@ -167,6 +216,10 @@ void sp_input_free(struct sp_input *in)
 	if (in->fd > 0)
 		close(in->fd);
 	ZSTD_freeDCtx(in->zd);
+	if (in->gz) {
+		inflateEnd(in->gz);
+		free(in->gz);
+	}
 	free(in->zin);
 	free(in->buf);
 	free(in->name);

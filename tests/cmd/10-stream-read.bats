@@ -179,9 +179,14 @@ J
 	[ "$output" = $'Batch: 0\nBatch: 1' ]
 }
 
-@test "zstd-compressed input files are read" {
+@test "zstd- and gzip-compressed input files are read; a cut one is an error" {
 	zstd -q examples/iot/events.jsonl -o "$T/events.jsonl.zst"
+	(gzip -c examples/iot/events.jsonl; gzip -c examples/iot/events.jsonl) >"$T/twice.jsonl.gz"
 	cmp <(stream-read json "$T/events.jsonl.zst" | stream-write json) <(stream-read json examples/iot/events.jsonl | stream-write json)
+	cmp <(stream-read json "$T/twice.jsonl.gz" | stream-write json) <(cat examples/iot/events.jsonl examples/iot/events.jsonl | stream-read json | stream-write json)
+	head -c 10000 "$T/twice.jsonl.gz" >"$T/cut.jsonl.gz"
+	run -1 --separate-stderr stream-read json --schema 'device_id STRING' "$T/cut.jsonl.gz"
+	[ "$stderr" = "stream-read: '$T/cut.jsonl.gz': gzip: unexpected end of file" ]
 }
 
 @test "an empty input gives an empty stream" {
