@@ -27,7 +27,7 @@ pipeline() {
 		pipeline 2>/dev/null &
 		pid=$!
 		sleep "0.$(printf '%03d' $((RANDOM % 250 + 10)))"
-		stages=($(pgrep -P "$pid"))
+		stages=($(pgrep -P "$pid" || true))
 		if [ "${#stages[@]}" -gt 0 ]; then
 			victim=${stages[$((RANDOM % ${#stages[@]}))]}
 			kill -9 "$victim" 2>/dev/null && kills=$((kills + 1))
