@@ -30,7 +30,7 @@
 #include "query.h"
 
 enum {
-	OPT_SCHEMA = 1, OPT_OPTION, OPT_CHECKPOINT, OPT_TRIGGER, OPT_NAME, OPT_PROGRESS_FD, OPT_ZSTD,
+	OPT_SCHEMA = 1, OPT_OPTION, OPT_CHECKPOINT, OPT_TRIGGER, OPT_FOLLOW, OPT_NAME, OPT_PROGRESS_FD, OPT_ZSTD,
 	OPT_QUIET, OPT_VERBOSE,
 };
 
@@ -39,6 +39,7 @@ static const struct sp_opt opts[] = {
 	{ "option", 'o', "KEY=VALUE", "a source option, by Spark's name (repeatable)", OPT_OPTION },
 	{ "checkpoint", 0, "DIR", "keep offsets here: restarts replay what no sink committed", OPT_CHECKPOINT },
 	{ "trigger", 0, "TRIGGER", "processingTime=DURATION, once or availableNow", OPT_TRIGGER },
+	{ "follow", 'f', NULL, "tail the named files as they grow, complete lines only", OPT_FOLLOW },
 	{ "name", 0, "NAME", "name of this source, for progress and joins", OPT_NAME },
 	{ "progress-fd", 0, "FD", "also write progress JSON lines to this descriptor", OPT_PROGRESS_FD },
 	{ "zstd", 0, NULL, "compress row frames with zstd (for recordings)", OPT_ZSTD },
@@ -78,6 +79,7 @@ struct args {
 	enum trigger trigger;
 	int64_t interval;	/* processingTime, us */
 	int progress_fd;
+	int follow;
 	int zstd;
 };
 
@@ -127,6 +129,9 @@ static void parse_args(int argc, char **argv, struct args *a)
 			break;
 		case OPT_TRIGGER:
 			parse_trigger(a, arg);
+			break;
+		case OPT_FOLLOW:
+			a->follow = 1;
 			break;
 		case OPT_NAME:
 			a->name = arg;
@@ -334,7 +339,8 @@ static int read_input(struct source *s, struct sp_input *in, int64_t end, struct
 	}
 }
 
-static int read_path(struct source *s, const char *path, int64_t end, struct sp_err *err)
+/* Reads bytes [start, end) of path (end -1: to its end). */
+static int read_path(struct source *s, const char *path, int64_t start, int64_t end, struct sp_err *err)
 {
 	struct sp_input *in = NULL;
 	int r;
@@ -349,7 +355,9 @@ static int read_path(struct source *s, const char *path, int64_t end, struct sp_
 		s->failed = 1;
 		return 0;
 	}
-	r = read_input(s, in, end, err);
+	r = start > 0 ? sp_input_seek(in, start, err) : 0;
+	if (r == 0)
+		r = read_input(s, in, end >= 0 ? end - start : -1, err);
 	sp_input_free(in);
 	return r;
 }
@@ -369,8 +377,7 @@ static int emit_batch(struct source *s, int64_t id, const char *files_json, stru
 	if (sp_writer_begin(s->wr, &bi, err) < 0)
 		goto done;
 	for (size_t i = 0; i < n; i++)
-		/* Explicit files not yet planned by size (no checkpoint) are read to their end. */
-		if (read_path(s, f[i].path, s->offsets ? f[i].end : -1, err) < 0)
+		if (read_path(s, f[i].path, f[i].start, strcmp(f[i].path, "-") ? f[i].end : -1, err) < 0)
 			goto done;
 	if (flush_rows(s, err) < 0)
 		goto done;
@@ -448,6 +455,33 @@ done:
 	return r;
 }
 
+/* Applies cleanSource to the batches the sink has committed (it writes commits while we run: look again). */
+static int clean_committed(struct source *s, struct sp_err *err)
+{
+	struct sp_log *fresh = NULL;
+	char *text = NULL, *files;
+	int64_t committed;
+	int r = 0;
+
+	if (sp_log_open(&fresh, sp_log_dir(s->commits), err) < 0)
+		return -1;
+	sp_log_free(s->commits);
+	s->commits = fresh;
+	committed = sp_log_latest(fresh);
+	for (; s->cleaned < committed && r == 0; s->cleaned++) {
+		if (sp_log_get(s->offsets, s->cleaned + 1, &text, err) != 0)
+			continue;
+		if ((files = offsets_files(text, err)))
+			r = sp_filesrc_clean(s->files, files, err);
+		else
+			r = -1;
+		free(files);
+		free(text);
+		text = NULL;
+	}
+	return r;
+}
+
 static int open_checkpoint(struct source *s, struct sp_err *err)
 {
 	const char *dir = s->a->checkpoint;
@@ -471,22 +505,23 @@ static int open_checkpoint(struct source *s, struct sp_err *err)
 	if (r == 0)
 		r = restore_seen(s, err);
 	s->next = sp_log_latest(s->offsets) + 1;
-	s->cleaned = sp_log_latest(s->commits);
+	/* Cleaning is idempotent: redo it for every batch still in the log. */
+	s->cleaned = sp_log_first(s->offsets) - 1;
+	if (r == 0)
+		r = clean_committed(s, err);
 	return r;
 }
 
-/* After each batch: compact the seen set, apply cleanSource to what the sink committed, purge old logs. */
+/* After each batch: compact the seen set, clean the source, purge old log entries. */
 static int maintain(struct source *s, struct sp_err *err)
 {
-	struct sp_log *fresh = NULL;
 	int64_t committed, last = s->next - 1;
-	char *text = NULL, *files;
 	int r = 0;
 
 	if (last % COMPACT_EVERY == 0) {
 		struct sp_log *seen = NULL;
+		char *text = sp_filesrc_seen_json(s->files);
 
-		text = sp_filesrc_seen_json(s->files);
 		r = sp_log_open(&seen, s->seen_dir, err);
 		if (r == 0)
 			r = sp_log_put(seen, last, text, err);
@@ -494,29 +529,12 @@ static int maintain(struct source *s, struct sp_err *err)
 			r = sp_log_purge(seen, last, err);
 		sp_log_free(seen);
 		free(text);
-		text = NULL;
 	}
-	/* The sink writes commits while we run: look again. */
-	if (r == 0)
-		r = sp_log_open(&fresh, sp_log_dir(s->commits), err);
-	if (r < 0)
+	if (r < 0 || clean_committed(s, err) < 0)
 		return -1;
-	committed = sp_log_latest(fresh);
-	sp_log_free(s->commits);
-	s->commits = fresh;
-	for (; s->cleaned < committed && r == 0; s->cleaned++) {
-		if (sp_log_get(s->offsets, s->cleaned + 1, &text, err) != 0)
-			continue;
-		if ((files = offsets_files(text, err)))
-			r = sp_filesrc_clean(s->files, files, err);
-		else
-			r = -1;
-		free(files);
-		free(text);
-		text = NULL;
-	}
 	/* Keep what a restart needs: uncommitted batches, and those since the last compaction. */
-	if (r == 0 && committed - RETAIN > 0) {
+	committed = sp_log_latest(s->commits);
+	if (committed - RETAIN > 0) {
 		int64_t below = committed - RETAIN;
 
 		if (below > last - last % COMPACT_EVERY)
@@ -722,7 +740,7 @@ static int replay_frames(struct sp_writer *wr, char **paths, size_t npaths, stru
 
 int main(int argc, char **argv)
 {
-	struct args a = { NULL, NULL, NULL, NULL, SP_KVS_INIT, NULL, 0, TRIG_DEFAULT, 0, -1, 0 };
+	struct args a = { NULL, NULL, NULL, NULL, SP_KVS_INIT, NULL, 0, TRIG_DEFAULT, 0, -1, 0, 0 };
 	struct sp_filesrc_opts fo = { 0 };
 	struct source s;
 	struct sp_err err = SP_ERR_INIT;
@@ -739,6 +757,7 @@ int main(int argc, char **argv)
 			goto done;
 		fo.paths = a.paths;
 		fo.npaths = a.npaths;
+		fo.follow = a.follow;
 		sp_filesrc_opts_read(&fo, &a.kv);
 	}
 	sp_kvs_check_used(&a.kv, a.format, s.cls ? s.cls->keys : "none");
@@ -763,7 +782,7 @@ int main(int argc, char **argv)
 		sp_paths_free(paths, npaths);
 		goto done;
 	}
-	s.watching = is_watching(&a);
+	s.watching = a.follow || is_watching(&a);
 	if (sp_filesrc_new(&s.files, &fo, &err) < 0)
 		goto done;
 	if (a.checkpoint && open_checkpoint(&s, &err) < 0)

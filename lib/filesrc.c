@@ -9,6 +9,7 @@
 #include "filesrc.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include "jsonc.h"
 #include <libgen.h>
 #include <stdio.h>
@@ -111,6 +112,7 @@ struct sp_filesrc {
 	struct sp_filesrc_opts o;
 	struct smap seen;	/* path -> (mtime, -) */
 	struct smap pending;	/* path -> (size, mtime) at the previous listing */
+	struct smap tails;	/* followed files: path -> (inode, offset read up to) */
 	int64_t max_mtime;	/* newest modification time seen */
 };
 
@@ -154,6 +156,7 @@ void sp_filesrc_free(struct sp_filesrc *fs)
 		return;
 	smap_release(&fs->seen);
 	smap_release(&fs->pending);
+	smap_release(&fs->tails);
 	free(fs);
 }
 
@@ -219,6 +222,7 @@ int sp_files_parse(const char *text, struct sp_file **files, size_t *n, struct s
 		f[i].start = json_object_object_get_ex(o, "start", &v) ? json_object_get_int64(v) : 0;
 		f[i].end = json_object_object_get_ex(o, "end", &v) ? json_object_get_int64(v) : f[i].size;
 		f[i].pinned = json_object_object_get_ex(o, "pinned", &v) && json_object_get_boolean(v);
+		f[i].inode = json_object_object_get_ex(o, "inode", &v) ? json_object_get_int64(v) : 0;
 	}
 	json_object_put(arr);
 	*files = f;
@@ -243,7 +247,10 @@ int sp_filesrc_note(struct sp_filesrc *fs, const char *batch_json, struct sp_err
 	if (sp_files_parse(batch_json, &f, &n, err) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++)
-		see(fs, f[i].path, f[i].mtime, f[i].pinned);
+		if (f[i].inode)
+			smap_put(&fs->tails, f[i].path, f[i].inode, f[i].end);
+		else
+			see(fs, f[i].path, f[i].mtime, f[i].pinned);
 	sp_files_free(f, n);
 	return 0;
 }
@@ -279,9 +286,58 @@ static void add_candidate(struct sp_file **cand, size_t *n, size_t *cap, const c
 			  int64_t mtime, int pinned)
 {
 	sp_grow(cand, cap, *n + 1, sizeof **cand);
-	(*cand)[(*n)++] = (struct sp_file){ sp_xstrdup(path), size, mtime, 0, size, pinned };
+	(*cand)[(*n)++] = (struct sp_file){ sp_xstrdup(path), size, mtime, 0, size, pinned, 0 };
 }
 
+
+/* The offset just after the last newline in [from, size) of path, or from if there is none. */
+static int64_t last_line_end(const char *path, int64_t from, int64_t size, struct sp_err *err)
+{
+	char buf[65536];
+	int64_t pos = size;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return sp_err_sys(err, "cannot open '%s'", path);
+	while (pos > from) {
+		int64_t n = pos - from < (int64_t)sizeof buf ? pos - from : (int64_t)sizeof buf;
+		ssize_t got = pread(fd, buf, (size_t)n, pos - n);
+
+		if (got != n) {
+			close(fd);
+			return sp_err_sys(err, "cannot read '%s'", path);
+		}
+		for (int64_t i = n - 1; i >= 0; i--)
+			if (buf[i] == '\n') {
+				close(fd);
+				return pos - n + i + 1;
+			}
+		pos -= n;
+	}
+	close(fd);
+	return from;
+}
+
+/* Followed file: the complete lines added since the last batch. */
+static int plan_tail(struct sp_filesrc *fs, const char *path, struct sp_file **cand, size_t *n, size_t *cap,
+		     struct sp_err *err)
+{
+	struct slot *t = smap_find(&fs->tails, path);
+	int64_t from = 0, end;
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return 0;	/* not there yet, or rotated away for a moment */
+	if (t && t->a == (int64_t)st.st_ino && t->b <= st.st_size)
+		from = t->b;
+	if (st.st_size <= from || (end = last_line_end(path, from, st.st_size, err)) <= from)
+		return err->set ? -1 : 0;
+	add_candidate(cand, n, cap, path, st.st_size, mtime_us(&st), 1);
+	(*cand)[*n - 1].start = from;
+	(*cand)[*n - 1].end = end;
+	(*cand)[*n - 1].inode = (int64_t)st.st_ino;
+	return 0;
+}
 
 int sp_filesrc_plan(struct sp_filesrc *fs, int all, int settle, char **batch_json, struct sp_err *err)
 {
@@ -297,6 +353,11 @@ int sp_filesrc_plan(struct sp_filesrc *fs, int all, int settle, char **batch_jso
 		char **paths = NULL;
 		size_t npaths = 0;
 
+		if (fs->o.follow && is_explicit(fs->o.paths[k])) {
+			if (plan_tail(fs, fs->o.paths[k], &cand, &ncand, &cap, err) < 0)
+				goto fail;
+			continue;
+		}
 		if (is_explicit(fs->o.paths[k])) {
 			struct stat st;
 
@@ -366,7 +427,12 @@ int sp_filesrc_plan(struct sp_filesrc *fs, int all, int settle, char **batch_jso
 			pend = smap_find(&fs->pending, cand[i].path);
 			if (cand[i].pinned)
 				json_object_object_add(o, "pinned", json_object_new_boolean(1));
-			see(fs, cand[i].path, cand[i].mtime, cand[i].pinned);
+			if (cand[i].inode) {
+				json_object_object_add(o, "inode", json_object_new_int64(cand[i].inode));
+				smap_put(&fs->tails, cand[i].path, cand[i].inode, cand[i].end);
+			} else {
+				see(fs, cand[i].path, cand[i].mtime, cand[i].pinned);
+			}
 			if (pend)
 				smap_del(&fs->pending, pend);
 		}
@@ -434,6 +500,18 @@ char *sp_filesrc_seen_json(const struct sp_filesrc *fs)
 
 			json_object_object_add(e, "path", json_object_new_string(sl->key));
 			json_object_object_add(e, "mtime", json_object_new_int64(sl->a));
+			json_object_array_add(arr, e);
+		}
+	}
+	for (size_t i = 0; i < fs->tails.cap; i++) {
+		const struct slot *sl = &fs->tails.s[i];
+
+		if (sl->key && sl->key != TOMB) {
+			struct json_object *e = json_object_new_object();
+
+			json_object_object_add(e, "path", json_object_new_string(sl->key));
+			json_object_object_add(e, "inode", json_object_new_int64(sl->a));
+			json_object_object_add(e, "end", json_object_new_int64(sl->b));
 			json_object_array_add(arr, e);
 		}
 	}

@@ -14,6 +14,12 @@
  * rename when done). In a continuous run a new file is taken only once two
  * listings in a row saw the same size and modification time; once and
  * availableNow take what is there.
+ *
+ * With follow, files named on the command line are tailed instead: each
+ * batch takes the bytes added since the last one, up to the last complete
+ * line, so a line still being written is never read in part. A file that
+ * shrinks or is replaced (a new inode: log rotation) is read again from
+ * its start.
  */
 #ifndef SP_FILESRC_H
 #define SP_FILESRC_H
@@ -33,6 +39,7 @@ struct sp_filesrc_opts {
 	int64_t max_file_age;	/* maxFileAge in us, 0 = forever */
 	enum sp_clean clean;	/* cleanSource */
 	const char *archive_dir;	/* sourceArchiveDir */
+	int follow;		/* tail the named files as they grow */
 };
 
 /* Reads the options above from -o (Spark's names); usage errors exit 2. */
@@ -43,6 +50,7 @@ struct sp_file {
 	char *path;
 	int64_t size, mtime, start, end;
 	int pinned;		/* named on the command line: exempt from maxFileAge */
+	int64_t inode;		/* followed files: the inode the range belongs to */
 };
 
 struct sp_filesrc;

@@ -195,6 +195,16 @@ int sp_input_seekable(const struct sp_input *in)
 	return in->seekable;
 }
 
+int sp_input_seek(struct sp_input *in, int64_t off, struct sp_err *err)
+{
+	if (in->zd || in->gz)
+		return sp_err_set(err, "cannot read %s from an offset: it is compressed", in->name);
+	if (lseek(in->fd, off, SEEK_SET) < 0)
+		return sp_err_sys(err, "cannot seek in %s", in->name);
+	in->start = in->len = 0;
+	return 0;
+}
+
 int sp_input_rewind(struct sp_input *in, struct sp_err *err)
 {
 	if (lseek(in->fd, 0, SEEK_SET) < 0)

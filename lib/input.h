@@ -11,6 +11,7 @@
 #define SP_INPUT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "msg.h"
 
@@ -28,6 +29,8 @@ void sp_input_consume(struct sp_input *in, size_t n);
 int sp_input_more(struct sp_input *in, struct sp_err *err);
 /* Whether the input is a regular file (so it can be read twice). */
 int sp_input_seekable(const struct sp_input *in);
+/* Continues from byte off of a regular, uncompressed file (the buffer is emptied). */
+int sp_input_seek(struct sp_input *in, int64_t off, struct sp_err *err);
 /* Back to the start of a regular file. */
 int sp_input_rewind(struct sp_input *in, struct sp_err *err);
 void sp_input_free(struct sp_input *in);
