@@ -494,6 +494,19 @@ enum {
 };
 
 #define HDR ((sizeof(struct grp) + 7) & ~(size_t)7)
+#define WCACHE 8
+
+/*
+ * A hash table of groups: slots hold the hash's top 32 bits << 32 | 1 +
+ * record index, 0 when empty. Windows each get their own table, so the
+ * groups of the windows rows are arriving in stay close together in
+ * memory, and a window whose end passes the watermark goes as a whole.
+ */
+struct wtab {
+	int64_t start;			/* window start (0 without windows) */
+	uint64_t *slots;
+	size_t nslots, used;
+};
 #define NO_TIME INT64_MIN	/* SP_WK_TIMEKEY: a NULL event time */
 #define NONE UINT32_MAX
 
@@ -527,9 +540,15 @@ struct sp_wstate {
 	struct sp_buf keys;		/* key bytes of the records */
 	size_t garbage;
 
-	/* hash table: the hash's top 32 bits << 32 | 1 + record index; 0 empty */
-	uint64_t *slots;
-	size_t nslots, used;
+	/* the hash tables, one per window (one for all groups without windows) */
+	struct wtab *wt;
+	size_t nwt, capwt;
+	uint32_t *wdir;			/* window start -> 1 + table index, open addressing */
+	size_t nwdir;
+	int64_t wc_start[WCACHE];	/* the last tables looked up */
+	uint32_t wc_index[WCACHE];	/* 1 + table index, 0 unused */
+	uint32_t *changed;		/* records changed by this batch */
+	size_t nchanged, capchanged;
 
 	/* the batch */
 	int64_t id;
@@ -706,7 +725,11 @@ void sp_wstate_free(struct sp_wstate *ws)
 	free(ws->recs);
 	free(ws->freel);
 	sp_buf_release(&ws->keys);
-	free(ws->slots);
+	for (size_t i = 0; i < ws->nwt; i++)
+		free(ws->wt[i].slots);
+	free(ws->wt);
+	free(ws->wdir);
+	free(ws->changed);
 	free(ws->part);
 	free(ws->touched);
 	free(ws->frags);
@@ -943,13 +966,75 @@ static uint32_t key_store(struct sp_wstate *ws, const unsigned char *k, size_t n
 #define SLOT(h, r) (((h) >> 32 << 32) | ((uint64_t)(r) + 1))
 #define SLOT_REC(v) ((uint32_t)(v) - 1)
 
-static void tab_grow(struct sp_wstate *ws)
+static inline uint64_t start_hash(int64_t start)
 {
-	size_t cap = ws->nslots ? ws->nslots * 2 : 1024;
+	return mix64((uint64_t)start * UINT64_C(0x9e3779b97f4a7c15));
+}
+
+static void wdir_rebuild(struct sp_wstate *ws)
+{
+	size_t cap = 16;
+
+	while (cap < ws->nwt * 2)
+		cap *= 2;
+	if (cap != ws->nwdir) {
+		free(ws->wdir);
+		ws->wdir = sp_xmalloc(cap * sizeof *ws->wdir);
+		ws->nwdir = cap;
+	}
+	memset(ws->wdir, 0, cap * sizeof *ws->wdir);
+	for (size_t i = 0; i < ws->nwt; i++) {
+		size_t j = start_hash(ws->wt[i].start) & (cap - 1);
+
+		while (ws->wdir[j])
+			j = (j + 1) & (cap - 1);
+		ws->wdir[j] = (uint32_t)i + 1;
+	}
+	memset(ws->wc_index, 0, sizeof ws->wc_index);
+}
+
+/* The table of window start (of all groups for kinds without windows); NONE if absent and !create. */
+static uint32_t wt_find(struct sp_wstate *ws, int64_t start, int create)
+{
+	size_t c, j;
+
+	if (ws->spec.kind != SP_WK_TIME)
+		start = 0;
+	c = (size_t)(start_hash(start) & (WCACHE - 1));
+	if (ws->wc_index[c] && ws->wc_start[c] == start)
+		return ws->wc_index[c] - 1;
+	if (ws->nwdir)
+		for (j = start_hash(start) & (ws->nwdir - 1); ws->wdir[j]; j = (j + 1) & (ws->nwdir - 1))
+			if (ws->wt[ws->wdir[j] - 1].start == start) {
+				ws->wc_start[c] = start;
+				ws->wc_index[c] = ws->wdir[j];
+				return ws->wdir[j] - 1;
+			}
+	if (!create)
+		return NONE;
+	sp_grow(&ws->wt, &ws->capwt, ws->nwt + 1, sizeof *ws->wt);
+	memset(&ws->wt[ws->nwt], 0, sizeof *ws->wt);
+	ws->wt[ws->nwt].start = start;
+	ws->nwt++;
+	wdir_rebuild(ws);
+	return (uint32_t)ws->nwt - 1;
+}
+
+/* Drops table t (empty, or with its records already forgotten). */
+static void wt_drop(struct sp_wstate *ws, uint32_t t)
+{
+	free(ws->wt[t].slots);
+	ws->wt[t] = ws->wt[--ws->nwt];
+	wdir_rebuild(ws);
+}
+
+static void tab_grow(struct sp_wstate *ws, struct wtab *t)
+{
+	size_t cap = t->nslots ? t->nslots * 2 : 64;
 	uint64_t *s = sp_xcalloc(cap, sizeof *s);
 
-	for (size_t i = 0; i < ws->nslots; i++) {
-		uint64_t v = ws->slots[i];
+	for (size_t i = 0; i < t->nslots; i++) {
+		uint64_t v = t->slots[i];
 
 		if (v) {
 			size_t j = rec(ws, SLOT_REC(v))->hash & (cap - 1);
@@ -959,73 +1044,74 @@ static void tab_grow(struct sp_wstate *ws)
 			s[j] = v;
 		}
 	}
-	free(ws->slots);
-	ws->slots = s;
-	ws->nslots = cap;
+	free(t->slots);
+	t->slots = s;
+	t->nslots = cap;
 }
 
 static void tab_insert(struct sp_wstate *ws, uint32_t r)
 {
+	uint32_t ti = wt_find(ws, rec(ws, r)->ws, 1);
+	struct wtab *t = &ws->wt[ti];
 	uint64_t h;
 	size_t j;
 
-	if ((ws->used + 1) * 2 > ws->nslots)
-		tab_grow(ws);
+	if ((t->used + 1) * 2 > t->nslots)
+		tab_grow(ws, t);
 	h = rec(ws, r)->hash;
-	j = h & (ws->nslots - 1);
-	while (ws->slots[j])
-		j = (j + 1) & (ws->nslots - 1);
-	ws->slots[j] = SLOT(h, r);
-	ws->used++;
-}
-
-static size_t tab_slot_of(const struct sp_wstate *ws, uint32_t r)
-{
-	uint64_t h = rec(ws, r)->hash;
-	size_t j = h & (ws->nslots - 1);
-
-	while (ws->slots[j] != SLOT(h, r))
-		j = (j + 1) & (ws->nslots - 1);
-	return j;
+	j = h & (t->nslots - 1);
+	while (t->slots[j])
+		j = (j + 1) & (t->nslots - 1);
+	t->slots[j] = SLOT(h, r);
+	t->used++;
 }
 
 static void tab_remove(struct sp_wstate *ws, uint32_t r)
 {
-	size_t mask = ws->nslots - 1, i = tab_slot_of(ws, r), j = i;
+	uint32_t ti = wt_find(ws, rec(ws, r)->ws, 0);
+	struct wtab *t = &ws->wt[ti];
+	uint64_t h = rec(ws, r)->hash;
+	size_t mask = t->nslots - 1, i = h & mask, j;
 
-	for (;;) {
+	while (t->slots[i] != SLOT(h, r))
+		i = (i + 1) & mask;
+	for (j = i;;) {
 		size_t k;
 
 		j = (j + 1) & mask;
-		if (!ws->slots[j])
+		if (!t->slots[j])
 			break;
-		k = rec(ws, SLOT_REC(ws->slots[j]))->hash & mask;
+		k = rec(ws, SLOT_REC(t->slots[j]))->hash & mask;
 		/* move the entry at j back to i unless its home lies cyclically in (i, j] */
 		if (i <= j ? (k <= i || k > j) : (k <= i && k > j)) {
-			ws->slots[i] = ws->slots[j];
+			t->slots[i] = t->slots[j];
 			i = j;
 		}
 	}
-	ws->slots[i] = 0;
-	ws->used--;
+	t->slots[i] = 0;
+	if (!--t->used && ws->spec.kind == SP_WK_TIME)
+		wt_drop(ws, ti);
 }
 
-/* Finds the record of (start, key); for sessions, the first session of key. */
-static inline uint32_t tab_find(const struct sp_wstate *ws, uint64_t h, int64_t start, const unsigned char *k,
-				size_t kl, int session)
+/* Finds the record of key in the table of window start; for sessions, the key's first session. */
+static inline uint32_t tab_find(struct sp_wstate *ws, uint64_t h, int64_t start, const unsigned char *k, size_t kl)
 {
-	size_t mask = ws->nslots - 1, j;
+	uint32_t ti = wt_find(ws, start, 0);
+	const struct wtab *t;
 	uint64_t tag = h >> 32 << 32, v;
+	size_t mask, j;
 
-	if (!ws->nslots)
+	if (ti == NONE)
 		return NONE;
-	for (j = h & mask; (v = ws->slots[j]); j = (j + 1) & mask) {
+	t = &ws->wt[ti];
+	mask = t->nslots - 1;
+	for (j = h & mask; (v = t->slots[j]); j = (j + 1) & mask) {
 		const struct grp *g;
 
 		if ((v & ~(uint64_t)UINT32_MAX) != tag)
 			continue;
 		g = rec(ws, SLOT_REC(v));
-		if (g->hash == h && g->klen == kl && (session || g->ws == start) && keq(gkey(ws, g), k, kl))
+		if (g->hash == h && g->klen == kl && keq(gkey(ws, g), k, kl))
 			return SLOT_REC(v);
 	}
 	return NONE;
@@ -1146,12 +1232,13 @@ static inline uint32_t touch(struct sp_wstate *ws, uint32_t r)
 	return p;
 }
 
-static uint32_t find_or_add(struct sp_wstate *ws, size_t i, int64_t start, int64_t end)
+/* The group of row i in window [start, end), made on first sight. */
+static inline uint32_t find_or_add(struct sp_wstate *ws, size_t i, int64_t start, int64_t end)
 {
 	const unsigned char *k = (const unsigned char *)ws->kbuf.p + ws->koffs[i];
 	size_t kl = ws->koffs[i + 1] - ws->koffs[i];
-	uint64_t h = hash_win(ws->khash[i], start);
-	uint32_t r = tab_find(ws, h, start, k, kl, 0);
+	uint64_t h = ws->khash[i];
+	uint32_t r = tab_find(ws, h, start, k, kl);
 
 	if (r == NONE) {
 		r = rec_new(ws, h, start, end, k, kl);
@@ -1465,6 +1552,18 @@ int sp_wstate_rows(struct sp_wstate *ws, const struct sp_winput *in, uint8_t *la
 
 /* ---- the end of a batch ---- */
 
+/* Notes that record r changed in this batch. */
+static void changed_add(struct sp_wstate *ws, uint32_t r)
+{
+	struct grp *g = rec(ws, r);
+
+	if (g->flags & G_CHANGED)
+		return;
+	g->flags |= G_CHANGED;
+	sp_grow(&ws->changed, &ws->capchanged, ws->nchanged + 1, sizeof *ws->changed);
+	ws->changed[ws->nchanged++] = r;
+}
+
 /* Folds each touched group's partial into its state: F = init; merge(F, saved); merge(F, partial). */
 static void merge_partials(struct sp_wstate *ws)
 {
@@ -1478,7 +1577,7 @@ static void merge_partials(struct sp_wstate *ws)
 			sp_agg_merge(&ws->agg[j], states(ws, g) + ws->aoff[j], p + ws->aoff[j]);
 		}
 		g->link = 0;
-		g->flags |= G_CHANGED;
+		changed_add(ws, r);
 		mark_dirty(ws, r);
 	}
 }
@@ -1512,7 +1611,7 @@ static void merge_key_sessions(struct sp_wstate *ws, size_t a, size_t b)
 	const unsigned char *k = (const unsigned char *)ws->bkeys.p + f0->koff;
 	size_t kl = f0->klen, nold = 0, io = 0, jf = a;
 	uint64_t kh = hash_bytes(k, kl);
-	uint32_t head = tab_find(ws, kh, 0, k, kl, 1), r, cur = NONE, prev = NONE, newhead = NONE;
+	uint32_t head = tab_find(ws, kh, 0, k, kl), r, cur = NONE, prev = NONE, newhead = NONE;
 	uint32_t *old = NULL;
 
 	for (r = head; r != NONE; r = rec(ws, r)->link ? rec(ws, r)->link - 1 : NONE)
@@ -1548,7 +1647,7 @@ static void merge_key_sessions(struct sp_wstate *ws, size_t a, size_t b)
 				rec(ws, prev)->link = cur + 1;
 			else
 				newhead = cur;
-			g->flags |= G_CHANGED;
+			changed_add(ws, cur);
 			mark_dirty(ws, cur);
 		}
 		for (size_t j = 0; j < ws->nagg; j++)
@@ -1671,7 +1770,7 @@ static void unlink_rec(struct sp_wstate *ws, uint32_t r)
 		return;
 	}
 	/* sessions: r is the head of its list or follows another session */
-	uint32_t head = tab_find(ws, g->hash, 0, gkey(ws, g), g->klen, 1);
+	uint32_t head = tab_find(ws, g->hash, 0, gkey(ws, g), g->klen);
 
 	if (head == r) {
 		tab_remove(ws, r);
@@ -1698,6 +1797,42 @@ static int evictable(const struct sp_wstate *ws, const struct grp *g, int64_t wm
 	return g->we <= wm;
 }
 
+/* Emits (append) or forgets the windows whose end is at or before the watermark. */
+static void closed_windows(struct sp_wstate *ws, int emit)
+{
+	if (ws->spec.kind == SP_WK_TIME) {
+		/* whole windows at once: every group of a table ends at start + size */
+		for (size_t t = ws->nwt; t-- > 0; ) {
+			struct wtab *w = &ws->wt[t];
+
+			if (ws->wm == SP_NO_WATERMARK || wadd(w->start, ws->spec.size) > ws->wm)
+				continue;
+			for (size_t j = 0; j < w->nslots; j++)
+				if (w->slots[j]) {
+					if (emit)
+						emit_add(ws, SLOT_REC(w->slots[j]));
+					else
+						forget(ws, SLOT_REC(w->slots[j]));
+				}
+			if (!emit)
+				wt_drop(ws, (uint32_t)t);
+		}
+		return;
+	}
+	for (size_t i = 0; i < ws->nrecs; i++) {
+		struct grp *g = rec(ws, (uint32_t)i);
+
+		if ((g->flags & G_LIVE) && evictable(ws, g, ws->wm)) {
+			if (emit) {
+				emit_add(ws, (uint32_t)i);
+			} else {
+				unlink_rec(ws, (uint32_t)i);
+				forget(ws, (uint32_t)i);
+			}
+		}
+	}
+}
+
 int sp_wstate_end(struct sp_wstate *ws, int64_t upstream, const struct sp_batch **out, struct sp_err *err)
 {
 	enum sp_mode mode = ws->spec.mode;
@@ -1713,40 +1848,36 @@ int sp_wstate_end(struct sp_wstate *ws, int64_t upstream, const struct sp_batch 
 		merge_sessions(ws);
 	else
 		merge_partials(ws);
-	/* a global aggregation has its one row from the first batch on, as Spark's */
-	if (ws->spec.kind == SP_WK_NONE && !ws->spec.nkeys && !ws->live) {
-		uint32_t r = rec_new(ws, hash_win(hash_bytes(NULL, 0), 0), 0, 0, NULL, 0);
+	/* a global aggregation has its one row from the first batch on, and shows it every batch, as Spark's */
+	if (ws->spec.kind == SP_WK_NONE && !ws->spec.nkeys) {
+		uint32_t r = tab_find(ws, hash_bytes(NULL, 0), 0, NULL, 0);
 
-		tab_insert(ws, r);
-		rec(ws, r)->flags |= G_CHANGED;
-		mark_dirty(ws, r);
+		if (r == NONE) {
+			r = rec_new(ws, hash_bytes(NULL, 0), 0, 0, NULL, 0);
+			tab_insert(ws, r);
+			mark_dirty(ws, r);
+		}
+		changed_add(ws, r);
 	}
 	advance_watermark(ws, upstream);
 	ws->nemit = 0;
-	ws->st.updated = 0;
-	for (size_t i = 0; i < ws->nrecs; i++) {
-		struct grp *g = rec(ws, (uint32_t)i);
-
-		if (!(g->flags & G_LIVE))
-			continue;
-		if (g->flags & G_CHANGED)
-			ws->st.updated++;
-		if (mode == SP_MODE_COMPLETE || (mode == SP_MODE_UPDATE && ((g->flags & G_CHANGED) ||
-									    (ws->spec.kind == SP_WK_NONE && !ws->spec.nkeys))) ||
-		    (mode == SP_MODE_APPEND && evictable(ws, g, ws->wm)))
-			emit_add(ws, (uint32_t)i);
-		g->flags &= ~(uint32_t)G_CHANGED;
+	if (mode == SP_MODE_COMPLETE) {
+		for (size_t i = 0; i < ws->nrecs; i++)
+			if (rec(ws, (uint32_t)i)->flags & G_LIVE)
+				emit_add(ws, (uint32_t)i);
+	} else if (mode == SP_MODE_UPDATE) {
+		for (size_t c = 0; c < ws->nchanged; c++)
+			emit_add(ws, ws->changed[c]);
+	} else {
+		closed_windows(ws, 1);
 	}
 	fill_output(ws);
+	ws->st.updated = ws->nchanged;
+	for (size_t c = 0; c < ws->nchanged; c++)
+		rec(ws, ws->changed[c])->flags &= ~(uint32_t)G_CHANGED;
+	ws->nchanged = 0;
 	if (mode != SP_MODE_COMPLETE)
-		for (size_t i = 0; i < ws->nrecs; i++) {
-			struct grp *g = rec(ws, (uint32_t)i);
-
-			if ((g->flags & G_LIVE) && evictable(ws, g, ws->wm)) {
-				unlink_rec(ws, (uint32_t)i);
-				forget(ws, (uint32_t)i);
-			}
-		}
+		closed_windows(ws, 0);
 	*out = &ws->out;
 	return 0;
 }
@@ -1788,8 +1919,10 @@ void sp_wstate_stats(const struct sp_wstate *ws, struct sp_wstats *st)
 				for (size_t j = 0; j < ws->nagg; j++)
 					heap += sp_agg_heap(&ws->agg[j], states(ws, g) + ws->aoff[j]);
 		}
-	st->bytes = ws->caprecs * ws->stride + ws->keys.cap + ws->nslots * sizeof *ws->slots +
-		    ws->capfree * sizeof *ws->freel + heap;
+	st->bytes = ws->caprecs * ws->stride + ws->keys.cap + ws->capfree * sizeof *ws->freel + heap +
+		    ws->capwt * sizeof *ws->wt + ws->nwdir * sizeof *ws->wdir;
+	for (size_t t = 0; t < ws->nwt; t++)
+		st->bytes += ws->wt[t].nslots * sizeof *ws->wt[t].slots;
 }
 
 /* ---- entries for the store ---- */
@@ -1884,9 +2017,11 @@ void sp_wstate_clear(struct sp_wstate *ws)
 	ws->live = 0;
 	sp_buf_reset(&ws->keys);
 	ws->garbage = 0;
-	if (ws->slots)
-		memset(ws->slots, 0, ws->nslots * sizeof *ws->slots);
-	ws->used = 0;
+	for (size_t t = 0; t < ws->nwt; t++)
+		free(ws->wt[t].slots);
+	ws->nwt = 0;
+	wdir_rebuild(ws);
+	ws->nchanged = 0;
 	ws->ndirty = 0;
 	sp_buf_reset(&ws->dels);
 	sp_buf_reset(&ws->pending);
@@ -1995,8 +2130,7 @@ static int restore_group(struct sp_wstate *ws, const unsigned char *k, size_t kl
 		return sp_err_set(err, "the saved state is corrupt: short entry");
 	start = (int64_t)get64(k + 1);
 	stop = (int64_t)get64(v);
-	r = rec_new(ws, ws->spec.kind == SP_WK_SESSION ? hash_bytes(k + 9, kl - 9) : hash_win(hash_bytes(k + 9, kl - 9), start),
-		    start, stop, k + 9, kl - 9);
+	r = rec_new(ws, hash_bytes(k + 9, kl - 9), start, stop, k + 9, kl - 9);
 	g = rec(ws, r);
 	g->flags |= G_STORED;
 	for (size_t j = 0; j < ws->nagg; j++)
@@ -2013,7 +2147,7 @@ static int restore_group(struct sp_wstate *ws, const unsigned char *k, size_t kl
 		return 0;
 	}
 	/* sessions: insert into the key's list, ordered by start */
-	uint32_t head = tab_find(ws, g->hash, 0, gkey(ws, g), g->klen, 1);
+	uint32_t head = tab_find(ws, g->hash, 0, gkey(ws, g), g->klen);
 
 	if (head == NONE) {
 		tab_insert(ws, r);
