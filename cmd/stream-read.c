@@ -355,6 +355,9 @@ static int read_path(struct source *s, const char *path, int64_t start, int64_t 
 		s->failed = 1;
 		return 0;
 	}
+	/* A compressed file is planned whole: its byte range is the file's, not the data's. */
+	if (sp_input_compressed(in))
+		end = -1;
 	r = start > 0 ? sp_input_seek(in, start, err) : 0;
 	if (r == 0)
 		r = read_input(s, in, end >= 0 ? end - start : -1, err);

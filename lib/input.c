@@ -29,6 +29,7 @@ struct sp_input {
 	char *zin;		/* compressed bytes read ahead */
 	size_t zcap, zpos, zlen;
 	int zeof;
+	size_t zlast;		/* zstd's last answer: 0 once a frame is complete */
 };
 
 static int ends_with(const char *s, const char *suffix)
@@ -110,25 +111,28 @@ static ssize_t read_zstd(struct sp_input *in, char *p, size_t n, struct sp_err *
 		ZSTD_inBuffer ib;
 		size_t r;
 
-		if (in->zpos == in->zlen) {
-			ssize_t got;
+		if (in->zpos == in->zlen && !in->zeof) {
+			ssize_t got = read_raw(in, in->zin, in->zcap, err);
 
-			if (in->zeof)
-				return 0;
-			if ((got = read_raw(in, in->zin, in->zcap, err)) < 0)
+			if (got < 0)
 				return -1;
-			if (got == 0) {
-				in->zeof = 1;
-				continue;
-			}
+			in->zeof = got == 0;
 			in->zpos = 0;
 			in->zlen = (size_t)got;
 		}
+		/* Called with no input too: the decoder may hold output still to flush. */
 		ib = (ZSTD_inBuffer){ in->zin, in->zlen, in->zpos };
 		r = ZSTD_decompressStream(in->zd, &ob, &ib);
 		in->zpos = ib.pos;
 		if (ZSTD_isError(r))
 			return sp_err_set(err, "%s: zstd: %s", in->name, ZSTD_getErrorName(r));
+		if (ob.pos || ib.pos)
+			in->zlast = r;
+		if (ob.pos == 0 && in->zeof && in->zpos == in->zlen) {
+			if (in->zlast != 0)
+				return sp_err_set(err, "%s: zstd: unexpected end of file", in->name);
+			return 0;
+		}
 	}
 	return (ssize_t)ob.pos;
 }
@@ -190,6 +194,11 @@ int sp_input_more(struct sp_input *in, struct sp_err *err)
 	return r > 0;
 }
 
+int sp_input_compressed(const struct sp_input *in)
+{
+	return in->zd || in->gz;
+}
+
 int sp_input_seekable(const struct sp_input *in)
 {
 	return in->seekable;
@@ -212,6 +221,7 @@ int sp_input_rewind(struct sp_input *in, struct sp_err *err)
 	in->start = in->len = 0;
 	in->zpos = in->zlen = 0;
 	in->zeof = 0;
+	in->zlast = 0;
 	if (in->zd)
 		ZSTD_DCtx_reset(in->zd, ZSTD_reset_session_only);
 	if (in->gz)

@@ -27,6 +27,8 @@ const char *sp_input_data(const struct sp_input *in, size_t *len);
 void sp_input_consume(struct sp_input *in, size_t n);
 /* Reads more: 1 if bytes were added, 0 at end of input, -1 on error. */
 int sp_input_more(struct sp_input *in, struct sp_err *err);
+/* Whether the input is decompressed as it is read (its offsets are not the file's). */
+int sp_input_compressed(const struct sp_input *in);
 /* Whether the input is a regular file (so it can be read twice). */
 int sp_input_seekable(const struct sp_input *in);
 /* Continues from byte off of a regular, uncompressed file (the buffer is emptied). */
