@@ -46,14 +46,22 @@ $(O)/lib/%.o: lib/%.c
 $(O)/libsp.a: $(LIB_OBJ)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(O)/bin/%: cmd/%.c $(O)/libsp.a
+$(O)/cmd/%.o: cmd/%.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(SP_CFLAGS) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(O)/bin/%: $(O)/cmd/%.o $(O)/libsp.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CCLD    $@")
-	$(Q)$(CC) $(SP_CFLAGS) $(CPPFLAGS) $(CFLAGS) $< -o $@ $(O)/libsp.a $(SP_LDFLAGS) $(LDFLAGS) $(SP_LIBS)
+	$(Q)$(CC) $(CFLAGS) $< -o $@ $(O)/libsp.a $(SP_LDFLAGS) $(LDFLAGS) $(SP_LIBS)
 
-$(O)/unit/%: tests/unit/%.c $(O)/libsp.a
+$(O)/unit/%.o: tests/unit/%.c
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(SP_CFLAGS) $(CPPFLAGS) $(CFLAGS) $< -o $@ $(O)/libsp.a $(SP_LDFLAGS) $(LDFLAGS) $(SP_LIBS)
+	$(Q)$(CC) $(SP_CFLAGS) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(O)/unit/%: $(O)/unit/%.o $(O)/libsp.a
+	$(Q)$(CC) $(CFLAGS) $< -o $@ $(O)/libsp.a $(SP_LDFLAGS) $(LDFLAGS) $(SP_LIBS)
 
 units: $(UNITS)
 
@@ -117,4 +125,4 @@ clean:
 .PHONY: all units deps check demo fuzz fuzz-smoke install uninstall lint-man bench clean
 .SECONDARY:
 
--include $(LIB_OBJ:.o=.d) $(CMDS:=.d) $(UNITS:=.d)
+-include $(LIB_OBJ:.o=.d) $(CMD_SRC:cmd/%.c=$(O)/cmd/%.d) $(UNITS:=.d)
