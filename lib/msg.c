@@ -91,9 +91,13 @@ void sp_err_prefix(struct sp_err *err, const char *fmt, ...)
 	va_end(ap);
 	n = strlen(err->msg);
 	if (n + 2 < sizeof err->msg) {
-		memcpy(err->msg + n, ": ", 3);
-		n += 2;
-		strncat(err->msg + n, old, sizeof err->msg - n - 1);
+		size_t room = sizeof err->msg - n - 3, len = strlen(old);
+
+		memcpy(err->msg + n, ": ", 2);
+		if (len > room)
+			len = room;
+		memcpy(err->msg + n + 2, old, len);
+		err->msg[n + 2 + len] = '\0';
 	}
 }
 
