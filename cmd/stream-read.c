@@ -184,8 +184,12 @@ struct source {
 	int failed;			/* an input could not be opened */
 };
 
-/* Feeds the first records of in to the decoder's schema inference. */
-static int infer_input(struct source *s, struct sp_input *in, size_t *budget, struct sp_err *err)
+/*
+ * Feeds the first records of in to the decoder's schema inference. A file
+ * is read again for its rows, so what was sampled is let go; standard input
+ * is not, so its sample stays buffered (keep set).
+ */
+static int infer_input(struct source *s, struct sp_input *in, size_t *budget, int keep, struct sp_err *err)
 {
 	size_t off = 0, len, used;
 	const char *p;
@@ -197,7 +201,11 @@ static int infer_input(struct source *s, struct sp_input *in, size_t *budget, st
 		p = sp_input_data(in, &len);
 		if ((n = s->cls->infer(s->dec, p + off, len - off, eof, *budget, &used, err)) < 0)
 			return -1;
-		off += used;
+		if (keep) {
+			off += used;
+		} else {
+			sp_input_consume(in, used);
+		}
 		*budget -= (size_t)n;
 		if (eof || !*budget)
 			break;
@@ -237,7 +245,7 @@ static int infer_schema(struct source *s, struct sp_type **out, struct sp_err *e
 			*err = (struct sp_err)SP_ERR_INIT;
 			continue;
 		}
-		r = infer_input(s, in, is_stdin ? &stdin_budget : &budget, err);
+		r = infer_input(s, in, is_stdin ? &stdin_budget : &budget, is_stdin, err);
 		if (is_stdin && r == 0)
 			s->stdin_in = in;
 		else

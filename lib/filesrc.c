@@ -397,7 +397,8 @@ int sp_filesrc_plan(struct sp_filesrc *fs, int all, int settle, char **batch_jso
 		}
 		sp_paths_free(paths, npaths);
 		/* The files of a directory or pattern: oldest first, as Spark. */
-		qsort(cand + first, ncand - first, sizeof *cand, by_age);
+		if (ncand - first > 1)
+			qsort(cand + first, ncand - first, sizeof *cand, by_age);
 	}
 	if (settle) {
 		smap_release(&fs->pending);

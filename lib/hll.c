@@ -128,14 +128,13 @@ int sp_hll_precision(double rsd, struct sp_err *err)
 	double p;
 
 	if (!(rsd > 0) || !isfinite(rsd))
-		return sp_err_usage(err, "approx_count_distinct: the relative standard deviation must be positive");
+		return sp_err_usage(err, "the relative standard deviation must be positive");
 	p = ceil(2.0 * log(1.106 / rsd) / log(2.0));
 	if (p < SP_HLL_MIN_P)
-		return sp_err_usage(err, "approx_count_distinct: HLL++ requires at least 4 bits for addressing: "
-				    "use a lower error, at most 39%%");
+		return sp_err_usage(err, "HLL++ requires at least 4 bits for addressing: use a lower error, at most 39%%");
 	if (p > SP_HLL_MAX_P)
-		return sp_err_usage(err, "approx_count_distinct: a relative standard deviation of %g needs %d bits "
-				    "of addressing, more than the %d supported", rsd, (int)p, SP_HLL_MAX_P);
+		return sp_err_usage(err, "a relative standard deviation of %g needs %d bits of addressing, more than "
+				    "the %d supported", rsd, (int)p, SP_HLL_MAX_P);
 	return (int)p;
 }
 
