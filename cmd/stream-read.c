@@ -67,6 +67,22 @@ static const char about[] =
 #define HEARTBEAT_US 10000000
 
 enum trigger { TRIG_DEFAULT, TRIG_INTERVAL, TRIG_ONCE, TRIG_AVAILABLE_NOW };
+enum evolution { EVOLVE_NONE, EVOLVE_ADD, EVOLVE_FAIL };
+
+/* Auto Loader's schemaEvolutionMode (also under its cloudFiles. name). */
+static enum evolution evolution_opt(struct sp_kvs *kv)
+{
+	const char *m = sp_kvs_get(kv, "cloudFiles.schemaEvolutionMode", NULL);
+
+	m = sp_kvs_get(kv, "schemaEvolutionMode", m ? m : "addNewColumns");
+	if (!strcasecmp(m, "addNewColumns"))
+		return EVOLVE_ADD;
+	if (!strcasecmp(m, "failOnNewColumns"))
+		return EVOLVE_FAIL;
+	if (!strcasecmp(m, "none"))
+		return EVOLVE_NONE;
+	sp_usage_error("option -o schemaEvolutionMode=%s: expected addNewColumns, failOnNewColumns or none", m);
+}
 
 struct args {
 	const char *format;
@@ -81,6 +97,7 @@ struct args {
 	int progress_fd;
 	int follow;
 	int zstd;
+	enum evolution evolve;	/* schemaEvolutionMode */
 };
 
 static void parse_trigger(struct args *a, const char *t)
@@ -180,6 +197,8 @@ struct source {
 	struct sp_progress *progress;
 	int64_t next;			/* next batch id */
 	int64_t cleaned;		/* batches up to this one had cleanSource applied */
+	enum evolution evolve;		/* schemaEvolutionMode, for an inferred schema */
+	char *schema_path;		/* DIR/schema */
 	uint64_t batch_rows;
 	int failed;			/* an input could not be opened */
 };
@@ -189,17 +208,18 @@ struct source {
  * is read again for its rows, so what was sampled is let go; standard input
  * is not, so its sample stays buffered (keep set).
  */
-static int infer_input(struct source *s, struct sp_input *in, size_t *budget, int keep, struct sp_err *err)
+static int infer_input(const struct sp_dec_class *cls, struct sp_dec *dec, struct sp_input *in, size_t *budget,
+		       int keep, struct sp_err *err)
 {
 	size_t off = 0, len, used;
 	const char *p;
 	ssize_t n;
 	int eof = 0, r;
 
-	s->cls->start(s->dec, sp_input_name(in));
+	cls->start(dec, sp_input_name(in));
 	while (*budget) {
 		p = sp_input_data(in, &len);
-		if ((n = s->cls->infer(s->dec, p + off, len - off, eof, *budget, &used, err)) < 0)
+		if ((n = cls->infer(dec, p + off, len - off, eof, *budget, &used, err)) < 0)
 			return -1;
 		if (keep) {
 			off += used;
@@ -245,7 +265,7 @@ static int infer_schema(struct source *s, struct sp_type **out, struct sp_err *e
 			*err = (struct sp_err)SP_ERR_INIT;
 			continue;
 		}
-		r = infer_input(s, in, is_stdin ? &stdin_budget : &budget, is_stdin, err);
+		r = infer_input(s->cls, s->dec, in, is_stdin ? &stdin_budget : &budget, is_stdin, err);
 		if (is_stdin && r == 0)
 			s->stdin_in = in;
 		else
@@ -276,6 +296,10 @@ static int setup_schema(struct source *s, struct sp_err *err)
 		}
 	} else if (got < 0 || infer_schema(s, &schema, err) < 0) {
 		goto done;
+	}
+	if (path && !s->a->schema && s->cls->infer && s->a->evolve != EVOLVE_NONE) {
+		s->evolve = s->a->evolve;
+		s->schema_path = sp_xstrdup(path);
 	}
 	if (path && !s->a->schema && got == 1) {
 		void *enc = sp_schema_encode_new(schema, &len);
@@ -373,6 +397,72 @@ static int read_path(struct source *s, const char *path, int64_t start, int64_t 
 	return r;
 }
 
+/*
+ * Auto Loader's schema evolution, for an inferred schema: columns in the
+ * batch's files that the schema lacks are added to the stored schema and
+ * the run stops, so that the next run reads them (addNewColumns), or the
+ * run just stops (failOnNewColumns). The batch is not emitted; its offsets
+ * stay planned, so the next run replays it with the new schema.
+ */
+static int check_new_columns(struct source *s, int64_t id, const struct sp_file *f, size_t n, struct sp_err *err)
+{
+	struct sp_type *cur = s->cls->schema(s->dec), *seen = NULL, *grown = NULL;
+	struct sp_dec *d = NULL;
+	struct sp_buf names = SP_BUF_INIT;
+	size_t budget = SIZE_MAX;
+	int r = -1;
+
+	if (s->cls->new(&d, &s->a->kv, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		struct sp_input *in = NULL;
+
+		if (sp_input_open(&in, f[i].path, err) < 0) {
+			*err = (struct sp_err)SP_ERR_INIT;	/* reported when the batch is read */
+			continue;
+		}
+		r = infer_input(s->cls, d, in, &budget, 0, err);
+		sp_input_free(in);
+		if (r < 0)
+			goto done;
+	}
+	seen = s->cls->inferred(d);
+	grown = sp_type_new_struct();
+	for (size_t i = 0; i < cur->nfields; i++)
+		sp_type_add_field(grown, cur->fields[i].name, sp_type_ref(cur->fields[i].type), 0);
+	for (size_t i = 0; i < seen->nfields; i++) {
+		const char *name = seen->fields[i].name;
+
+		if (sp_type_field_index(cur, name, strlen(name)) >= 0)
+			continue;
+		sp_buf_printf(&names, "%s'%s'", names.len ? ", " : "", name);
+		sp_type_add_field(grown, name, sp_type_ref(seen->fields[i].type), 0);
+	}
+	r = 0;
+	if (!names.len)
+		goto done;
+	if (s->evolve == EVOLVE_ADD) {
+		size_t len;
+		void *enc = sp_schema_encode_new(grown, &len);
+
+		r = sp_ckpt_write(s->schema_path, enc, len, 0, err);
+		free(enc);
+		if (r == 0)
+			r = sp_err_set(err, "batch %lld has new columns %s: the schema in '%s' now has them; run again "
+				       "to read them (schemaEvolutionMode=addNewColumns)", (long long)id, names.p,
+				       s->schema_path);
+	} else {
+		r = sp_err_set(err, "batch %lld has new columns %s, which the schema in '%s' lacks "
+			       "(schemaEvolutionMode=failOnNewColumns)", (long long)id, names.p, s->schema_path);
+	}
+done:
+	sp_buf_release(&names);
+	sp_type_unref(seen);
+	sp_type_unref(grown);
+	s->cls->free(d);
+	return r;
+}
+
 /* Emits batch id over the given files: begin, rows, end. */
 static int emit_batch(struct source *s, int64_t id, const char *files_json, struct sp_err *err)
 {
@@ -385,6 +475,8 @@ static int emit_batch(struct source *s, int64_t id, const char *files_json, stru
 	if (sp_files_parse(files_json, &f, &n, err) < 0)
 		return -1;
 	s->batch_rows = 0;
+	if (s->evolve != EVOLVE_NONE && check_new_columns(s, id, f, n, err) < 0)
+		goto done;
 	if (sp_writer_begin(s->wr, &bi, err) < 0)
 		goto done;
 	for (size_t i = 0; i < n; i++)
@@ -751,7 +843,7 @@ static int replay_frames(struct sp_writer *wr, char **paths, size_t npaths, stru
 
 int main(int argc, char **argv)
 {
-	struct args a = { NULL, NULL, NULL, NULL, SP_KVS_INIT, NULL, 0, TRIG_DEFAULT, 0, -1, 0, 0 };
+	struct args a = { NULL, NULL, NULL, NULL, SP_KVS_INIT, NULL, 0, TRIG_DEFAULT, 0, -1, 0, 0, EVOLVE_NONE };
 	struct sp_filesrc_opts fo = { 0 };
 	struct source s;
 	struct sp_err err = SP_ERR_INIT;
@@ -769,6 +861,7 @@ int main(int argc, char **argv)
 		fo.paths = a.paths;
 		fo.npaths = a.npaths;
 		fo.follow = a.follow;
+		a.evolve = evolution_opt(&a.kv);
 		sp_filesrc_opts_read(&fo, &a.kv);
 	}
 	sp_kvs_check_used(&a.kv, a.format, s.cls ? s.cls->keys : "none");
@@ -835,6 +928,7 @@ done:
 	sp_log_free(s.commits);
 	sp_progress_free(s.progress);
 	free(s.seen_dir);
+	free(s.schema_path);
 	sp_query_release(&s.q);
 	sp_writer_free(s.wr);
 	free(a.paths);

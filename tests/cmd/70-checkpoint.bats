@@ -160,3 +160,23 @@ committed_rows() {
 	wait "$pid"
 	[ "$(cat "$T/follow.out")" = $'{"n":1}\n{"n":2}\n{"n":3}\n{"n":4}' ]
 }
+
+@test "schema evolution: new columns stop the run, and the next run reads them (addNewColumns)" {
+	mkdir "$T/ev"
+	echo '{"a":1,"b":"x"}' >"$T/ev/1.json"
+	touch -d '2024-01-01' "$T/ev/1.json"
+	evolve() {
+		stream-read json "$T/ev" --checkpoint "$T/eck" --trigger availableNow "$@" | stream-write json --checkpoint "$T/ewk" "$T/eout"
+	}
+	run -0 evolve
+	echo '{"a":2,"c":true,"b":"y"}' >"$T/ev/2.json"
+	run -1 --separate-stderr evolve -o schemaEvolutionMode=failOnNewColumns
+	[ "${stderr_lines[0]}" = "stream-read: batch 1 has new columns 'c', which the schema in '$T/eck/schema' lacks (schemaEvolutionMode=failOnNewColumns)" ]
+	run -1 --separate-stderr evolve
+	[ "${stderr_lines[0]}" = "stream-read: batch 1 has new columns 'c': the schema in '$T/eck/schema' now has them; run again to read them (schemaEvolutionMode=addNewColumns)" ]
+	run -0 evolve
+	run -0 bash -c "stream-read json '$T/eout' --trigger once | stream-write json"
+	[ "$output" = $'{"a":1,"b":"x"}\n{"a":2,"b":"y","c":true}' ]
+	run -2 --separate-stderr evolve -o schemaEvolutionMode=rescue
+	[ "${stderr_lines[0]}" = "stream-read: option -o schemaEvolutionMode=rescue: expected addNewColumns, failOnNewColumns or none" ]
+}
