@@ -177,6 +177,6 @@ committed_rows() {
 	run -0 evolve
 	run -0 bash -c "stream-read json '$T/eout' --trigger once | stream-write json"
 	[ "$output" = $'{"a":1,"b":"x"}\n{"a":2,"b":"y","c":true}' ]
-	run -2 --separate-stderr evolve -o schemaEvolutionMode=rescue
+	run -2 --separate-stderr stream-read json "$T/ev" --checkpoint "$T/eck" -o schemaEvolutionMode=rescue
 	[ "${stderr_lines[0]}" = "stream-read: option -o schemaEvolutionMode=rescue: expected addNewColumns, failOnNewColumns or none" ]
 }
