@@ -31,7 +31,6 @@
 
 enum {
 	OPT_SCHEMA = 1, OPT_OPTION, OPT_CHECKPOINT, OPT_TRIGGER, OPT_FOLLOW, OPT_NAME, OPT_PROGRESS_FD, OPT_ZSTD,
-	OPT_QUIET, OPT_VERBOSE,
 };
 
 static const struct sp_opt opts[] = {
@@ -43,8 +42,7 @@ static const struct sp_opt opts[] = {
 	{ "name", 0, "NAME", "name of this source, for progress and joins", OPT_NAME },
 	{ "progress-fd", 0, "FD", "also write progress JSON lines to this descriptor", OPT_PROGRESS_FD },
 	{ "zstd", 0, NULL, "compress row frames with zstd (for recordings)", OPT_ZSTD },
-	{ "quiet", 'q', NULL, "print no warnings", OPT_QUIET },
-	{ "verbose", 'v', NULL, "print more", OPT_VERBOSE },
+	SP_OPT_VERBOSITY,
 	{ NULL, 0, NULL, NULL, 0 },
 };
 
@@ -121,7 +119,6 @@ static void parse_args(int argc, char **argv, struct args *a)
 {
 	struct sp_optparse p;
 	const char *arg;
-	char *end;
 	int id;
 
 	sp_opt_init(&p, opts, usage, about, argc, argv);
@@ -154,18 +151,10 @@ static void parse_args(int argc, char **argv, struct args *a)
 			a->name = arg;
 			break;
 		case OPT_PROGRESS_FD:
-			a->progress_fd = (int)strtol(arg, &end, 10);
-			if (*end || end == arg || a->progress_fd < 0 || fcntl(a->progress_fd, F_GETFD) < 0)
-				sp_usage_error("option '--progress-fd': '%s' is not an open descriptor", arg);
+			a->progress_fd = sp_opt_fd("progress-fd", arg);
 			break;
 		case OPT_ZSTD:
 			a->zstd = 1;
-			break;
-		case OPT_QUIET:
-			sp_verbose = 0;
-			break;
-		case OPT_VERBOSE:
-			sp_verbose++;
 			break;
 		}
 	}

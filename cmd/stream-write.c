@@ -26,14 +26,13 @@
 #include "progress.h"
 #include "query.h"
 
-enum { OPT_OPTION = 1, OPT_CHECKPOINT, OPT_PROGRESS_FD, OPT_QUIET, OPT_VERBOSE };
+enum { OPT_OPTION = 1, OPT_CHECKPOINT, OPT_PROGRESS_FD };
 
 static const struct sp_opt opts[] = {
 	{ "option", 'o', "KEY=VALUE", "a sink option, by Spark's name (repeatable)", OPT_OPTION },
 	{ "checkpoint", 0, "DIR", "commit batch by batch, skipping batches already committed", OPT_CHECKPOINT },
 	{ "progress-fd", 0, "FD", "also write progress JSON lines to this descriptor", OPT_PROGRESS_FD },
-	{ "quiet", 'q', NULL, "print no warnings", OPT_QUIET },
-	{ "verbose", 'v', NULL, "print more", OPT_VERBOSE },
+	SP_OPT_VERBOSITY,
 	{ NULL, 0, NULL, NULL, 0 },
 };
 
@@ -63,7 +62,6 @@ static void parse_args(int argc, char **argv, struct args *a)
 {
 	struct sp_optparse p;
 	const char *arg;
-	char *end;
 	int id;
 
 	sp_opt_init(&p, opts, usage, about, argc, argv);
@@ -90,15 +88,7 @@ static void parse_args(int argc, char **argv, struct args *a)
 			a->checkpoint = arg;
 			break;
 		case OPT_PROGRESS_FD:
-			a->progress_fd = (int)strtol(arg, &end, 10);
-			if (*end || end == arg || a->progress_fd < 0 || fcntl(a->progress_fd, F_GETFD) < 0)
-				sp_usage_error("option '--progress-fd': '%s' is not an open descriptor", arg);
-			break;
-		case OPT_QUIET:
-			sp_verbose = 0;
-			break;
-		case OPT_VERBOSE:
-			sp_verbose++;
+			a->progress_fd = sp_opt_fd("progress-fd", arg);
 			break;
 		}
 	}

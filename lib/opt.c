@@ -4,6 +4,8 @@
 #include "opt.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,7 +72,28 @@ static const struct sp_opt *find_short(const struct sp_optparse *p, char c)
 	return NULL;
 }
 
+static int opt_next(struct sp_optparse *p, const char **arg);
+
 int sp_opt_next(struct sp_optparse *p, const char **arg)
+{
+	int id;
+
+	while ((id = opt_next(p, arg)) == SP_OPT_QUIET || id == SP_OPT_VERBOSE)
+		sp_verbose = id == SP_OPT_QUIET ? 0 : sp_verbose + 1;
+	return id;
+}
+
+int sp_opt_fd(const char *name, const char *arg)
+{
+	char *end;
+	long fd = strtol(arg, &end, 10);
+
+	if (*end || end == arg || fd < 0 || fd > INT_MAX || fcntl((int)fd, F_GETFD) < 0)
+		sp_usage_error("option '--%s': '%s' is not an open descriptor", name, arg);
+	return (int)fd;
+}
+
+static int opt_next(struct sp_optparse *p, const char **arg)
 {
 	const struct sp_opt *o;
 	const char *a, *eq;
@@ -111,7 +134,7 @@ int sp_opt_next(struct sp_optparse *p, const char **arg)
 	}
 	if (a[1] != '-') {
 		p->rest = a + 1;
-		return sp_opt_next(p, arg);
+		return opt_next(p, arg);
 	}
 	a += 2;
 	if (!strcmp(a, "help")) {

@@ -24,6 +24,12 @@ struct sp_opt {
 #define SP_OPT_POS (-2)
 /* Returned once for "--"; the remaining arguments are then all positional. */
 #define SP_OPT_DASHDASH (-3)
+/* Ids of -q/--quiet and -v/--verbose: sp_opt_next() handles them (sp_verbose) and goes on. */
+#define SP_OPT_QUIET (-4)
+#define SP_OPT_VERBOSE (-5)
+#define SP_OPT_VERBOSITY \
+	{ "quiet", 'q', NULL, "print no warnings", SP_OPT_QUIET }, \
+	{ "verbose", 'v', NULL, "print more (repeatable)", SP_OPT_VERBOSE }
 
 struct sp_optparse {
 	const struct sp_opt *opts;
@@ -43,6 +49,8 @@ void sp_opt_init(struct sp_optparse *p, const struct sp_opt *opts, const char *u
  * Handles -h/--help (prints help, exits 0) and --version itself.
  */
 int sp_opt_next(struct sp_optparse *p, const char **arg);
+/* An option's descriptor argument (--progress-fd 3): an open descriptor, or exit 2. */
+int sp_opt_fd(const char *name, const char *arg);
 /* Prints the help text to f. */
 void sp_opt_help(const struct sp_optparse *p, void *f);
 
