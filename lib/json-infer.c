@@ -46,14 +46,16 @@ struct sp_itype {
 	size_t n, cap;
 	struct sp_ifield *f;	/* STRUCT, sorted */
 	struct sp_itype *elem;	/* ARRAY; NULL: only nulls or no elements seen */
+	size_t *order;		/* STRUCT: the field the k-th key of the last object named */
+	size_t norder, ordercap;
 };
 
 static struct sp_itype iprims[SP_T_MAX + 1] = {
-	[SP_T_BOOLEAN] = { SP_T_BOOLEAN, 0, 0, 0, NULL, NULL },
-	[SP_T_LONG] = { SP_T_LONG, 0, 0, 0, NULL, NULL },
-	[SP_T_DOUBLE] = { SP_T_DOUBLE, 0, 0, 0, NULL, NULL },
-	[SP_T_STRING] = { SP_T_STRING, 0, 0, 0, NULL, NULL },
-	[SP_T_TIMESTAMP] = { SP_T_TIMESTAMP, 0, 0, 0, NULL, NULL },
+	[SP_T_BOOLEAN] = { SP_T_BOOLEAN, 0, 0, 0, NULL, NULL, NULL, 0, 0 },
+	[SP_T_LONG] = { SP_T_LONG, 0, 0, 0, NULL, NULL, NULL, 0, 0 },
+	[SP_T_DOUBLE] = { SP_T_DOUBLE, 0, 0, 0, NULL, NULL, NULL, 0, 0 },
+	[SP_T_STRING] = { SP_T_STRING, 0, 0, 0, NULL, NULL, NULL, 0, 0 },
+	[SP_T_TIMESTAMP] = { SP_T_TIMESTAMP, 0, 0, 0, NULL, NULL, NULL, 0, 0 },
 };
 
 static struct sp_itype *new_itype(enum sp_type_id id)
@@ -79,6 +81,7 @@ void sp_infer_free(struct sp_itype *t)
 		sp_infer_free(t->f[i].t);
 	}
 	free(t->f);
+	free(t->order);
 	sp_infer_free(t->elem);
 	free(t);
 }
@@ -178,6 +181,8 @@ static struct sp_ifield *find_or_add(struct sp_itype *st, const char *key, size_
 	f->len = len;
 	f->t = NULL;
 	*added = 1;
+	/* indexes moved: the remembered key order no longer holds */
+	st->norder = 0;
 	return f;
 }
 
@@ -230,7 +235,7 @@ static int infer_object(struct sp_jp *jp, struct sp_itype *st, int depth)
 {
 	struct sp_ifield *f;
 	const char *key;
-	size_t klen;
+	size_t klen, k = 0;
 	int ch, added;
 
 	jp->depth++;
@@ -243,7 +248,17 @@ static int infer_object(struct sp_jp *jp, struct sp_itype *st, int depth)
 	for (;;) {
 		if (sp_jp_key(jp, &key, &klen) < 0)
 			return -1;
-		f = find_or_add(st, key, klen, &added);
+		/* records mostly repeat their keys in the same order */
+		if (k < st->norder && (f = &st->f[st->order[k]])->len == klen && !memcmp(f->name, key, klen)) {
+			k++;
+		} else {
+			f = find_or_add(st, key, klen, &added);
+			if (f && k <= st->norder) {
+				sp_grow(&st->order, &st->ordercap, k + 1, sizeof *st->order);
+				st->order[k++] = (size_t)(f - st->f);
+				st->norder = k;
+			}
+		}
 		if (f ? infer_value(jp, &f->t, depth + 1) < 0 : sp_jp_skip(jp) < 0)
 			return -1;
 		ch = sp_jp_peek(jp);
