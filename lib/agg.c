@@ -390,14 +390,13 @@ void sp_agg_update(const struct sp_agg *a, void *st, const struct sp_col *c, siz
 	}
 }
 
-void sp_agg_update_many(const struct sp_agg *a, char *base, size_t stride, const uint32_t *slot,
-			const struct sp_col *c, size_t n)
+void sp_agg_update_many(const struct sp_agg *a, char *const *st, size_t off, const struct sp_col *c, size_t n)
 {
 	const uint8_t *valid = c && a->in != SP_T_NULL ? c->valid : NULL;
 
-#define ROWS for (size_t i = 0; i < n; i++) if (slot[i] != SP_AGG_SKIP && (!valid || (valid[i >> 3] >> (i & 7) & 1)))
-#define ST(type) ((type *)(base + (size_t)slot[i] * stride))
-	/* The common cases get their own loops; the rest go row by row. */
+#define ROWS for (size_t i = 0; i < n; i++) if (st[i] && (!valid || (valid[i >> 3] >> (i & 7) & 1)))
+#define ST(type) ((type *)(st[i] + off))
+	/* the common cases get their own loops; the rest go row by row */
 	switch (a->fn) {
 	case SP_AGG_COUNT:
 		ROWS ST(struct st_count)->n++;
@@ -472,8 +471,8 @@ void sp_agg_update_many(const struct sp_agg *a, char *base, size_t stride, const
 #undef ROWS
 #undef ST
 	for (size_t i = 0; i < n; i++)
-		if (slot[i] != SP_AGG_SKIP)
-			sp_agg_update(a, base + (size_t)slot[i] * stride, c, i);
+		if (st[i])
+			sp_agg_update(a, st[i] + off, c, i);
 }
 
 /* ---- merge ---- */

@@ -88,13 +88,10 @@ void sp_agg_reset(const struct sp_agg *a, void *st);
 /* Adds row i of column c (of type a->in; ignored for count(*)). */
 void sp_agg_update(const struct sp_agg *a, void *st, const struct sp_col *c, size_t i);
 /*
- * Adds rows 0..n-1 of c: row i goes to the state at base + slot[i] * stride
- * (plus the caller's offset folded into base); rows whose slot is
- * SP_AGG_SKIP are left out. c may be NULL for count(*).
+ * Adds rows 0..n-1 of c: row i goes to the state at st[i] + off, or
+ * nowhere when st[i] is NULL. c may be NULL for count(*).
  */
-#define SP_AGG_SKIP UINT32_MAX
-void sp_agg_update_many(const struct sp_agg *a, char *base, size_t stride, const uint32_t *slot,
-			const struct sp_col *c, size_t n);
+void sp_agg_update_many(const struct sp_agg *a, char *const *st, size_t off, const struct sp_col *c, size_t n);
 /* dst = Spark's merge(dst, src); src is unchanged. */
 void sp_agg_merge(const struct sp_agg *a, void *dst, const void *src);
 /* st = merge(init, st): what Spark's final aggregation makes of a saved state. */

@@ -49,6 +49,8 @@ int sp_ast_is_star(const struct sp_ast *a);		/* "*" or "t.*" */
 /* The AST's own text (new string), and Spark's name for an unaliased column: "(a + 1)", "upper(name)". */
 char *sp_ast_text(const struct sp_ast *a);
 char *sp_expr_default_name(const struct sp_ast *a);
+/* The same, knowing the input's columns: their own spelling, struct(*) listed. New string. */
+char *sp_expr_column_name(const struct sp_ast *a, const struct sp_type *schema);
 /* Whether name is an aggregate function (count, sum, avg, ...). */
 int sp_is_aggregate(const char *name);
 

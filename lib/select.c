@@ -10,6 +10,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "buf.h"
 #include "expr.h"
@@ -18,7 +19,7 @@ struct step {
 	enum sp_step_kind kind;
 	char *text;
 	/* bound */
-	struct sp_type *in_schema;	/* borrowed */
+	struct sp_type *in_schema;	/* one reference */
 	struct sp_type *schema;		/* output (owned) */
 	struct sp_expr **ex;		/* per output column; NULL: shared input column src[i] */
 	int *src;
@@ -44,13 +45,47 @@ struct sp_select *sp_select_new(void)
 	return sp_xcalloc(1, sizeof(struct sp_select));
 }
 
-void sp_select_add(struct sp_select *s, enum sp_step_kind kind, const char *text)
+static int split_with(const char *text, char **name, const char **expr, struct sp_err *err);
+
+int sp_select_add(struct sp_select *s, enum sp_step_kind kind, const char *text, struct sp_err *err)
 {
+	struct sp_ast *a = NULL, **items = NULL;
+	char **aliases = NULL, *name = NULL;
+	const char *expr;
+	size_t n = 0;
+	int r = 0;
+
+	/* syntax errors show at once, before any input is read */
+	switch (kind) {
+	case SP_STEP_WHERE:
+		r = sp_ast_parse(&a, text, err);
+		break;
+	case SP_STEP_WITH:
+		if ((r = split_with(text, &name, &expr, err)) == 0)
+			r = sp_ast_parse(&a, expr, err);
+		break;
+	case SP_STEP_SELECT:
+		r = sp_ast_parse_list(&items, &aliases, &n, text, err);
+		break;
+	case SP_STEP_DROP:
+		break;
+	}
+	sp_ast_free(a);
+	free(name);
+	for (size_t i = 0; i < n; i++) {
+		sp_ast_free(items[i]);
+		free(aliases[i]);
+	}
+	free(items);
+	free(aliases);
+	if (r < 0)
+		return -1;
 	s->steps = sp_xrealloc(s->steps, (s->nsteps + 1) * sizeof *s->steps);
 	memset(&s->steps[s->nsteps], 0, sizeof s->steps[0]);
 	s->steps[s->nsteps].kind = kind;
 	s->steps[s->nsteps].text = sp_xstrdup(text);
 	s->nsteps++;
+	return 0;
 }
 
 static void step_unbind(struct step *st)
@@ -67,6 +102,8 @@ static void step_unbind(struct step *st)
 	free(st->out.cols);
 	sp_type_unref(st->out.schema);
 	sp_type_unref(st->schema);
+	sp_type_unref(st->in_schema);
+	st->in_schema = NULL;
 	st->ex = NULL;
 	st->src = NULL;
 	st->owned = NULL;
@@ -99,6 +136,10 @@ struct sp_type *sp_select_schema(const struct sp_select *s)
 static void add_col(struct step *st, const char *name, struct sp_expr *e, int src, unsigned flags)
 {
 	const struct sp_type *t = e ? sp_expr_type(e) : st->in_schema->fields[src].type;
+
+	/* an untyped NULL (SELECT NULL AS x) makes a STRING column of NULLs */
+	if (t->id == SP_T_NULL)
+		t = sp_type_prim(SP_T_STRING);
 
 	st->ex = sp_xrealloc(st->ex, (st->n + 1) * sizeof *st->ex);
 	st->src = sp_xrealloc(st->src, (st->n + 1) * sizeof *st->src);
@@ -137,10 +178,59 @@ static int split_with(const char *text, char **name, const char **expr, struct s
 		p++;
 	if (!**name || *p != '=' || p[1] == '=') {
 		free(*name);
+		*name = NULL;
 		return sp_err_usage(err, "--with wants 'name = expression', not '%s'", text);
 	}
 	*expr = p + 1;
 	return 0;
+}
+
+/* Adds the columns "*" or "t.*" stands for; t is a struct column or a table qualifier. */
+static int add_star(struct step *st, const struct sp_ast *a, const struct sp_expr_env *env, struct sp_err *err)
+{
+	char *t = sp_ast_text(a), *base;
+	struct sp_expr *e = NULL;
+	const struct sp_type *ty;
+	int r = 0;
+
+	if (!strcmp(t, "*")) {
+		for (size_t k = 0; k < env->schema->nfields; k++)
+			add_input_col(st, (int)k);
+		free(t);
+		return 0;
+	}
+	base = sp_xstrndup(t, strlen(t) - 2);
+	for (size_t q = 0; q < env->nqualifiers; q++)
+		if (!strcasecmp(base, env->qualifiers[q]) &&
+		    sp_type_field_index(env->schema, base, strlen(base)) < 0) {
+			for (size_t k = 0; k < env->schema->nfields; k++)
+				add_input_col(st, (int)k);
+			goto done;
+		}
+	if ((r = sp_expr_compile_text(&e, base, env, err)) < 0)
+		goto done;
+	ty = sp_expr_type(e);
+	if (ty->id != SP_T_STRUCT) {
+		char *tn = sp_type_ddl_new(ty);
+
+		r = sp_err_usage(err, "'%s' needs a struct, and '%s' is %s", t, base, tn);
+		free(tn);
+		goto done;
+	}
+	for (size_t k = 0; k < ty->nfields && r == 0; k++) {
+		char *fx = sp_xasprintf("(%s).`%s`", base, ty->fields[k].name);
+		struct sp_expr *fe;
+
+		r = sp_expr_compile_text(&fe, fx, env, err);
+		if (r == 0)
+			add_col(st, ty->fields[k].name, fe, -1, 0);
+		free(fx);
+	}
+done:
+	sp_expr_free(e);
+	free(base);
+	free(t);
+	return r;
 }
 
 static int bind_select(struct step *st, const struct sp_expr_env *env, struct sp_err *err)
@@ -154,51 +244,17 @@ static int bind_select(struct step *st, const struct sp_expr_env *env, struct sp
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		struct sp_expr *e = NULL;
-		const char *col;
 		char *name;
-		int outer;
+		int outer, c;
 
-		if (sp_ast_is_star(items[i]) && !sp_ast_call_name(items[i])) {
-			char *t = sp_ast_text(items[i]);
-
-			if (!strcmp(t, "*")) {
-				for (size_t k = 0; k < env->schema->nfields; k++)
-					add_input_col(st, (int)k);
-			} else {
-				/* t.*: the fields of a struct column */
-				char *base = sp_xstrndup(t, strlen(t) - 2);
-
-				r = sp_expr_compile_text(&e, base, env, err);
-				if (r == 0 && sp_expr_type(e)->id != SP_T_STRUCT)
-					r = sp_err_usage(err, "'%s' needs a struct, and '%s' is not one", t, base);
-				if (r == 0) {
-					const struct sp_type *ty = sp_expr_type(e);
-
-					for (size_t k = 0; k < ty->nfields && r == 0; k++) {
-						char *fx = sp_xasprintf("(%s).`%s`", base, ty->fields[k].name);
-						struct sp_expr *fe;
-
-						r = sp_expr_compile_text(&fe, fx, env, err);
-						if (r == 0)
-							add_col(st, ty->fields[k].name, fe, -1, 0);
-						free(fx);
-					}
-				}
-				sp_expr_free(e);
-				free(base);
-			}
-			free(t);
-			if (r < 0 && err->set)
+		if (sp_ast_is_star(items[i])) {
+			if (add_star(st, items[i], env, err) < 0)
 				goto done;
-			r = -1;
 			continue;
 		}
 		if (sp_expr_compile(&e, items[i], env, err) < 0)
 			goto done;
-		col = sp_ast_column(items[i]);
-		name = aliases[i] ? sp_xstrdup(aliases[i])
-		     : col ? sp_xstrdup(env->schema->fields[sp_expr_column(e)].name)
-		     : sp_expr_generator(e, NULL) ? sp_xstrdup("col") : sp_expr_default_name(items[i]);
+		name = aliases[i] ? sp_xstrdup(aliases[i]) : sp_expr_column_name(items[i], env->schema);
 		if (sp_expr_generator(e, &outer)) {
 			if (st->gen >= 0) {
 				free(name);
@@ -209,9 +265,8 @@ static int bind_select(struct step *st, const struct sp_expr_env *env, struct sp
 			st->gen = (int)st->n;
 			st->gen_outer = outer;
 		}
-		if (sp_expr_column(e) >= 0 && !sp_expr_generator(e, NULL)) {
-			int c = sp_expr_column(e);
-
+		if ((c = sp_expr_column(e)) >= 0) {
+			/* a bare column is shared, not evaluated */
 			sp_expr_free(e);
 			add_col(st, name, NULL, c, env->schema->fields[c].flags);
 		} else {
@@ -236,7 +291,7 @@ static int bind_step(struct step *st, struct sp_type *in, struct sp_err *err)
 	int r = 0;
 
 	step_unbind(st);
-	st->in_schema = in;
+	st->in_schema = sp_type_ref(in);
 	st->schema = sp_type_new_struct();
 	st->gen = -1;
 	switch (st->kind) {
@@ -271,7 +326,7 @@ static int bind_step(struct step *st, struct sp_type *in, struct sp_err *err)
 		at = sp_type_field_index(in, name, strlen(name));
 		for (size_t k = 0; k < in->nfields; k++) {
 			if ((int)k == at)
-				add_col(st, in->fields[k].name, e, -1, 0);
+				add_col(st, name, e, -1, 0);
 			else
 				add_input_col(st, (int)k);
 		}

@@ -18,8 +18,11 @@ enum sp_step_kind { SP_STEP_WHERE, SP_STEP_SELECT, SP_STEP_WITH, SP_STEP_DROP };
 struct sp_select;
 
 struct sp_select *sp_select_new(void);
-/* Adds a step; text is copied. */
-void sp_select_add(struct sp_select *s, enum sp_step_kind kind, const char *text);
+/*
+ * Adds a step; text is copied. Its syntax is checked now (-1 with a usage
+ * error); names and types are checked by sp_select_bind().
+ */
+int sp_select_add(struct sp_select *s, enum sp_step_kind kind, const char *text, struct sp_err *err);
 /* Compiles the steps for an input schema (again when the schema changes). Errors have status 2. */
 int sp_select_bind(struct sp_select *s, struct sp_type *schema, struct sp_err *err);
 /* The output schema of the last bind (borrowed). */

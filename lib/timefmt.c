@@ -136,14 +136,24 @@ static int parse_zone(const char *p, const char *end, int64_t *offset_us)
 		pre = 3;
 	else if (!strncmp(z, "UT", 2))
 		pre = 2;
-	/* Spark first widens "+h:mm" to "+0h:mm" and "+hh:m" at the end to "+hh:0m". */
-	if ((q = strpbrk(z, "+-")) && isdigit((unsigned char)q[1]) && q[2] == ':') {
-		memmove(q + 2, q + 1, strlen(q + 1) + 1);
-		q[1] = '0';
-		n++;
-	}
-	if (n + 1 < sizeof z && (q = strpbrk(z, "+-")) && isdigit((unsigned char)q[1]) && isdigit((unsigned char)q[2]) &&
-	    q[3] == ':' && isdigit((unsigned char)q[4]) && !q[5]) {
+	/*
+	 * Spark first widens the first "+h:" to "+0h:", then "+hh:m" at the
+	 * end to "+hh:0m" (the forms Spark 2 accepted).
+	 */
+	for (q = z; *q; q++)
+		if ((*q == '+' || *q == '-') && isdigit((unsigned char)q[1]) && q[2] == ':') {
+			if (n + 1 >= sizeof z)
+				return -1;
+			memmove(q + 2, q + 1, strlen(q + 1) + 1);
+			q[1] = '0';
+			n++;
+			break;
+		}
+	q = n >= 5 ? z + n - 5 : z;
+	if (n >= 5 && (*q == '+' || *q == '-') && isdigit((unsigned char)q[1]) && isdigit((unsigned char)q[2]) &&
+	    q[3] == ':' && isdigit((unsigned char)q[4])) {
+		if (n + 1 >= sizeof z)
+			return -1;
 		q[5] = q[4];
 		q[4] = '0';
 		q[6] = '\0';
@@ -253,10 +263,18 @@ int sp_ts_parse(const char *s, size_t len, int64_t *us)
 		if (hh > 23 || mi > 59 || ss > 59)
 			return -1;
 	}
-	/* Out of the range of a long of microseconds: not a timestamp, as in Spark. */
-	if (__builtin_mul_overflow(days, SP_US_PER_DAY, &t) ||
-	    __builtin_add_overflow(t, (hh * 3600 + mi * 60 + ss) * SP_US_PER_SEC + frac, &t) ||
-	    __builtin_sub_overflow(t, off, &t))
+	/*
+	 * Seconds first (they cannot overflow), then microseconds, as Spark
+	 * goes through an Instant: out of the range of a long of
+	 * microseconds is not a timestamp.
+	 */
+	t = days * 86400 + hh * 3600 + mi * 60 + ss - off / SP_US_PER_SEC;
+	if (t == sp_floordiv(INT64_MIN, SP_US_PER_SEC)) {
+		/* the smallest second: its start is out of range, not all of it */
+		t++;
+		frac -= SP_US_PER_SEC;
+	}
+	if (__builtin_mul_overflow(t, SP_US_PER_SEC, &t) || __builtin_add_overflow(t, frac, &t))
 		return -1;
 	*us = t;
 	return 0;
@@ -278,9 +296,17 @@ size_t sp_date_format(int64_t days, char *buf)
 	return fmt_date(days, buf);
 }
 
+/* Microseconds since midnight; us - days * day would overflow for the smallest timestamps. */
+static int64_t day_us(int64_t us)
+{
+	int64_t rem = us % SP_US_PER_DAY;
+
+	return rem < 0 ? rem + SP_US_PER_DAY : rem;
+}
+
 size_t sp_ts_format(int64_t us, char *buf)
 {
-	int64_t days = sp_floordiv(us, SP_US_PER_DAY), rem = us - days * SP_US_PER_DAY;
+	int64_t days = sp_floordiv(us, SP_US_PER_DAY), rem = day_us(us);
 	int64_t secs = rem / SP_US_PER_SEC, frac = rem % SP_US_PER_SEC;
 	size_t n = fmt_date(days, buf);
 	int w = 6;
@@ -296,7 +322,7 @@ size_t sp_ts_format(int64_t us, char *buf)
 
 size_t sp_ts_format_iso(int64_t us, char *buf)
 {
-	int64_t days = sp_floordiv(us, SP_US_PER_DAY), rem = us - days * SP_US_PER_DAY;
+	int64_t days = sp_floordiv(us, SP_US_PER_DAY), rem = day_us(us);
 	int64_t secs = rem / SP_US_PER_SEC, ms = rem % SP_US_PER_SEC / 1000;
 	size_t n = fmt_date(days, buf);
 

@@ -41,6 +41,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "timefmt.h"
 
@@ -163,11 +164,6 @@ static inline int keq(const void *a, const void *b, size_t n)
 		if (p[i] != q[i])
 			return 0;
 	return 1;
-}
-
-static inline uint64_t hash_win(uint64_t kh, int64_t ws)
-{
-	return mix64(kh ^ ((uint64_t)ws * UINT64_C(0x9e3779b97f4a7c15)));
 }
 
 /* ---- keys: the group-by values as bytes ---- */
@@ -477,13 +473,28 @@ static int key_cmp(const struct sp_type *t, const unsigned char **a, const unsig
 
 /* ---- the state ---- */
 
-/* A group's record: this header, then the aggregate states. */
-struct grp {
+/*
+ * Memory: each distinct key tuple is kept once, in a dictionary, with the
+ * number of groups using it. A group is a record (a 32-byte header and the
+ * aggregate states) in chunks of records that never move. Each window has
+ * its own hash table from key id to record, so the rows of a batch, which
+ * come roughly in time order, keep finding the groups of the same few
+ * windows in the cache, and a window whose end passes the watermark goes
+ * as a whole. Groups without windows share one table.
+ */
+struct key {
 	uint64_t hash;
-	int64_t ws, we;		/* window start and end; session start and end; 0 without a window */
-	uint32_t koff, klen;	/* key bytes in ws->keys */
-	uint32_t link;		/* windows: 1 + index of this batch's partial; sessions: 1 + next session */
+	uint32_t off, len;	/* bytes in ws->keys */
+	uint32_t refs;		/* groups of this key */
+	uint32_t live;
+};
+
+struct grp {
+	int64_t ws, we;		/* window or session start and end; the event time (SP_WK_TIMEKEY); 0 */
+	uint32_t key;		/* key id */
+	uint32_t link;		/* windows: 1 + this batch's partial, 0 if none; sessions: 1 + next session */
 	uint32_t flags;
+	uint32_t pad;
 };
 
 enum {
@@ -491,32 +502,31 @@ enum {
 	G_STORED = 1 << 1,	/* has an entry in the store */
 	G_DIRTY = 1 << 2,	/* in the dirty list, to be put */
 	G_CHANGED = 1 << 3,	/* changed by the current batch */
+	G_NEW = 1 << 4,		/* made by the current batch: its states are the batch's partial */
+	G_DOOMED = 1 << 5,	/* gone from the state, kept until the output is written */
 };
 
 #define HDR ((sizeof(struct grp) + 7) & ~(size_t)7)
+#define RBITS 15		/* records per chunk: 32768 */
 #define WCACHE 8
-
-/*
- * A hash table of groups: slots hold the hash's top 32 bits << 32 | 1 +
- * record index, 0 when empty. Windows each get their own table, so the
- * groups of the windows rows are arriving in stay close together in
- * memory, and a window whose end passes the watermark goes as a whole.
- */
-struct wtab {
-	int64_t start;			/* window start (0 without windows) */
-	uint64_t *slots;
-	size_t nslots, used;
-};
+#define SLICE 16384		/* output rows per slice */
 #define NO_TIME INT64_MIN	/* SP_WK_TIMEKEY: a NULL event time */
 #define NONE UINT32_MAX
 
-/* A batch's session fragment: rows of one (key, start, end), partially aggregated. */
+/* A hash table from key id to record: slots hold key id << 32 | 1 + record index, 0 when empty. */
+struct wtab {
+	int64_t start;		/* the window's start (0 without windows) */
+	uint64_t *slots;
+	size_t nslots, used;
+};
+
+/* A batch's session fragment: its rows of one (key, start, end), partially aggregated. */
 struct frag {
-	uint64_t hash;
 	int64_t s, e;
-	uint32_t koff, klen;	/* in ws->bkeys */
+	uint32_t key;
 	uint32_t part;		/* partial state index */
 	uint32_t first;		/* arrival of its first row */
+	uint32_t pad;
 };
 
 struct sp_wstate {
@@ -531,14 +541,26 @@ struct sp_wstate {
 	size_t stride;			/* bytes of a record */
 	char *fp;			/* the layout, as text (see fingerprint()) */
 
+	/* the key dictionary */
+	struct key *kd;
+	size_t nkd, capkd;
+	uint32_t *kfree;
+	size_t nkfree, capkfree;
+	uint64_t *kslots;		/* hash top 32 bits << 32 | 1 + key id */
+	size_t nkslots, kused;
+	struct sp_buf keys;		/* their bytes */
+	size_t garbage;
+	uint32_t *newkeys;		/* keys added by this batch: dropped at its end if no group uses them */
+	size_t nnewkeys, capnewkeys;
+
 	/* records */
-	char *recs;
-	size_t nrecs, caprecs;
+	char **chunks;
+	size_t nchunks, capchunks;
+	size_t nrecs;			/* records handed out so far */
+	size_t zeroed;			/* records from this one on are still zero from calloc */
 	uint32_t *freel;
 	size_t nfree, capfree;
 	uint64_t live;
-	struct sp_buf keys;		/* key bytes of the records */
-	size_t garbage;
 
 	/* the hash tables, one per window (one for all groups without windows) */
 	struct wtab *wt;
@@ -547,27 +569,28 @@ struct sp_wstate {
 	size_t nwdir;
 	int64_t wc_start[WCACHE];	/* the last tables looked up */
 	uint32_t wc_index[WCACHE];	/* 1 + table index, 0 unused */
-	uint32_t *changed;		/* records changed by this batch */
-	size_t nchanged, capchanged;
 
 	/* the batch */
 	int64_t id;
 	int64_t wm_late;		/* watermark rows are judged late by */
 	char *part;			/* partial states */
 	size_t npart, cappart;
-	uint32_t *touched;		/* records with a partial, in order */
+	uint32_t *touched;		/* records made or given a partial by this batch */
 	size_t ntouched, captouched;
+	uint32_t *changed;		/* records changed by this batch */
+	size_t nchanged, capchanged;
 	struct frag *frags;		/* sessions */
 	size_t nfrags, capfrags;
 	uint32_t *fslots;		/* sessions: the batch's hash table over frags */
 	size_t nfslots;
-	struct sp_buf bkeys;		/* sessions: key bytes of the batch's frags */
 	uint32_t arrival;
 
-	/* per-row scratch */
-	uint32_t *slot;
+	/* per-row scratch, for a chunk of rows */
 	uint32_t *koffs;
 	uint64_t *khash;
+	uint32_t *kid;			/* key id of each row, NONE until looked up */
+	uint32_t *slot;			/* the group (record or partial index) of each row for one window */
+	char **stp;			/* the state block each row goes to, NULL for none */
 	uint8_t *alive;
 	int64_t *lasts;
 	size_t caprows;
@@ -583,10 +606,18 @@ struct sp_wstate {
 	int64_t batch_max_ms;
 	int batch_has_time;
 
-	/* output */
+	/* output: records in ws->emit, written SLICE rows at a time */
 	struct sp_batch out;
 	uint32_t *emit;
-	size_t nemit, capemit;
+	size_t nemit, capemit, pos;
+	uint32_t *doomed;		/* records gone from the state, freed after the output */
+	size_t ndoomed, capdoomed;
+	int clear_after;		/* the end of input emptied the state: clear it after the output */
+	uint32_t *rank;			/* by key id: the key's place in the output order */
+	size_t caprank;
+	uint32_t *rkeys;
+	size_t caprkeys;
+	size_t *radix;			/* radix sort counts */
 
 	/* tracking for the store */
 	int track;
@@ -605,23 +636,17 @@ struct sp_wstate {
 
 static inline struct grp *rec(const struct sp_wstate *ws, uint32_t i)
 {
-	return (struct grp *)(ws->recs + (size_t)i * ws->stride);
+	return (struct grp *)(ws->chunks[i >> RBITS] + (size_t)(i & ((1u << RBITS) - 1)) * ws->stride);
 }
 
-static inline char *states(const struct sp_wstate *ws, struct grp *g)
+static inline char *states(struct grp *g)
 {
-	(void)ws;
 	return (char *)g + HDR;
 }
 
-static inline const unsigned char *gkey(const struct sp_wstate *ws, const struct grp *g)
+static inline const unsigned char *kbytes(const struct sp_wstate *ws, uint32_t key)
 {
-	return (const unsigned char *)ws->keys.p + g->koff;
-}
-
-static inline int windowed(const struct sp_wstate *ws)
-{
-	return ws->spec.kind != SP_WK_NONE;
+	return (const unsigned char *)ws->keys.p + ws->kd[key].off;
 }
 
 /* ---- the spec ---- */
@@ -682,6 +707,7 @@ int sp_wstate_new(struct sp_wstate **out, const struct sp_wspec *spec, struct sp
 	for (size_t i = 0; i < spec->naggs; i++) {
 		ws->spec.aggs[i] = spec->aggs[i];
 		ws->spec.aggs[i].name = sp_xstrdup(spec->aggs[i].name);
+		ws->spec.aggs[i].call = sp_xstrdup(spec->aggs[i].call ? spec->aggs[i].call : spec->aggs[i].name);
 	}
 	ws->wm = spec->wmark == SP_WM_NONE ? SP_NO_WATERMARK : 0;
 	ws->up = SP_NO_WATERMARK;
@@ -698,7 +724,7 @@ static void free_states(struct sp_wstate *ws)
 
 		if (g->flags & G_LIVE)
 			for (size_t j = 0; j < ws->nagg; j++)
-				sp_agg_free(&ws->agg[j], states(ws, g) + ws->aoff[j]);
+				sp_agg_free(&ws->agg[j], states(g) + ws->aoff[j]);
 	}
 	for (size_t i = 0; i < ws->cappart; i++)
 		for (size_t j = 0; j < ws->nagg; j++)
@@ -714,40 +740,53 @@ void sp_wstate_free(struct sp_wstate *ws)
 	for (size_t i = 0; i < ws->spec.nkeys; i++)
 		free(ws->spec.key_names[i]);
 	free(ws->spec.key_names);
-	for (size_t i = 0; i < ws->spec.naggs; i++)
+	for (size_t i = 0; i < ws->spec.naggs; i++) {
 		free(ws->spec.aggs[i].name);
+		free(ws->spec.aggs[i].call);
+	}
 	free(ws->spec.aggs);
 	sp_type_unref(ws->keys_st);
 	sp_type_unref(ws->schema);
 	free(ws->agg);
 	free(ws->aoff);
 	free(ws->fp);
-	free(ws->recs);
-	free(ws->freel);
+	free(ws->kd);
+	free(ws->kfree);
+	free(ws->kslots);
 	sp_buf_release(&ws->keys);
+	free(ws->newkeys);
+	for (size_t i = 0; i < ws->nchunks; i++)
+		free(ws->chunks[i]);
+	free(ws->chunks);
+	free(ws->freel);
 	for (size_t i = 0; i < ws->nwt; i++)
 		free(ws->wt[i].slots);
 	free(ws->wt);
 	free(ws->wdir);
-	free(ws->changed);
 	free(ws->part);
 	free(ws->touched);
+	free(ws->changed);
 	free(ws->frags);
 	free(ws->fslots);
-	sp_buf_release(&ws->bkeys);
-	free(ws->slot);
 	free(ws->koffs);
 	free(ws->khash);
+	free(ws->kid);
+	free(ws->slot);
+	free(ws->stp);
 	free(ws->alive);
 	free(ws->lasts);
 	sp_buf_release(&ws->kbuf);
 	sp_batch_release(&ws->out);
 	free(ws->emit);
+	free(ws->doomed);
+	free(ws->rank);
+	free(ws->rkeys);
+	free(ws->radix);
 	free(ws->dirty);
 	sp_buf_release(&ws->dels);
 	sp_buf_release(&ws->pending);
-	free(ws->tmpkey);
 	sp_arena_release(&ws->arena);
+	free(ws->tmpkey);
 	free(ws);
 }
 
@@ -776,7 +815,7 @@ static char *describe(const struct sp_type *keys, const struct sp_agg *agg, size
 
 	sp_buf_puts(&b, "keys (");
 	for (size_t i = 0; i < keys->nfields; i++) {
-		char *t = sp_type_simple_new(keys->fields[i].type);
+		char *t = sp_type_ddl_new(keys->fields[i].type);
 
 		sp_buf_printf(&b, "%s%s", i ? ", " : "", t);
 		free(t);
@@ -808,7 +847,7 @@ static void build_schema(struct sp_wstate *ws)
 	sp_batch_init(&ws->out, s);
 }
 
-/* Fixes the layout from key types (a STRUCT) and argument types; takes keys. */
+/* Fixes the layout from key types (a STRUCT) and argument types, or checks it; takes keys. */
 static int set_layout(struct sp_wstate *ws, struct sp_type *keys, const enum sp_type_id *args, struct sp_err *err)
 {
 	struct sp_agg *agg = sp_xcalloc(ws->spec.naggs + 1, sizeof *agg);
@@ -817,7 +856,7 @@ static int set_layout(struct sp_wstate *ws, struct sp_type *keys, const enum sp_
 	for (size_t j = 0; j < ws->spec.naggs; j++) {
 		const struct sp_wagg_spec *a = &ws->spec.aggs[j];
 
-		if (sp_agg_setup(&agg[j], a->fn, a->star ? SP_T_NULL : args[j], a->ignore_nulls, a->rsd, a->name,
+		if (sp_agg_setup(&agg[j], a->fn, a->star ? SP_T_NULL : args[j], a->ignore_nulls, a->rsd, a->call,
 				 err) < 0) {
 			free(agg);
 			sp_type_unref(keys);
@@ -881,7 +920,157 @@ struct sp_type *sp_wstate_schema(const struct sp_wstate *ws)
 	return ws->schema;
 }
 
-/* ---- records and the hash table ---- */
+/* ---- the key dictionary ---- */
+
+static void kslots_grow(struct sp_wstate *ws)
+{
+	size_t cap = ws->nkslots ? ws->nkslots * 2 : 256;
+	uint64_t *s = sp_xcalloc(cap, sizeof *s);
+
+	for (size_t i = 0; i < ws->nkslots; i++) {
+		uint64_t v = ws->kslots[i];
+
+		if (v) {
+			size_t j = ws->kd[(uint32_t)v - 1].hash & (cap - 1);
+
+			while (s[j])
+				j = (j + 1) & (cap - 1);
+			s[j] = v;
+		}
+	}
+	free(ws->kslots);
+	ws->kslots = s;
+	ws->nkslots = cap;
+}
+
+static void compact_keys(struct sp_wstate *ws)
+{
+	struct sp_buf nk = SP_BUF_INIT;
+
+	for (size_t i = 0; i < ws->nkd; i++) {
+		struct key *k = &ws->kd[i];
+
+		if (!k->live)
+			continue;
+		sp_buf_room(&nk, k->len);
+		if (k->len)
+			memcpy(nk.p + nk.len, ws->keys.p + k->off, k->len);
+		k->off = (uint32_t)nk.len;
+		nk.len += k->len;
+	}
+	sp_buf_release(&ws->keys);
+	ws->keys = nk;
+	ws->garbage = 0;
+}
+
+/* The id of the key with these bytes, added (without groups) if new. */
+static uint32_t key_id(struct sp_wstate *ws, const unsigned char *b, size_t n, uint64_t h)
+{
+	uint64_t tag = h >> 32 << 32, v;
+	size_t j;
+	uint32_t id;
+	struct key *k;
+
+	if (ws->nkslots) {
+		for (j = h & (ws->nkslots - 1); (v = ws->kslots[j]); j = (j + 1) & (ws->nkslots - 1)) {
+			if ((v & ~(uint64_t)UINT32_MAX) != tag)
+				continue;
+			k = &ws->kd[(uint32_t)v - 1];
+			if (k->hash == h && k->len == n && keq(ws->keys.p + k->off, b, n))
+				return (uint32_t)v - 1;
+		}
+	}
+	if ((ws->kused + 1) * 2 > ws->nkslots)
+		kslots_grow(ws);
+	if (ws->nkfree) {
+		id = ws->kfree[--ws->nkfree];
+	} else {
+		sp_grow(&ws->kd, &ws->capkd, ws->nkd + 1, sizeof *ws->kd);
+		id = (uint32_t)ws->nkd++;
+	}
+	if (ws->garbage > 65536 && ws->garbage > ws->keys.len / 2)
+		compact_keys(ws);
+	k = &ws->kd[id];
+	k->hash = h;
+	k->off = (uint32_t)ws->keys.len;
+	k->len = (uint32_t)n;
+	k->refs = 0;
+	k->live = 1;
+	sp_buf_add(&ws->keys, b, n);
+	for (j = h & (ws->nkslots - 1); ws->kslots[j]; j = (j + 1) & (ws->nkslots - 1))
+		;
+	ws->kslots[j] = tag | ((uint64_t)id + 1);
+	ws->kused++;
+	sp_grow(&ws->newkeys, &ws->capnewkeys, ws->nnewkeys + 1, sizeof *ws->newkeys);
+	ws->newkeys[ws->nnewkeys++] = id;
+	return id;
+}
+
+static void key_drop(struct sp_wstate *ws, uint32_t id)
+{
+	struct key *k = &ws->kd[id];
+	size_t mask = ws->nkslots - 1, i = k->hash & mask, j;
+
+	while ((uint32_t)ws->kslots[i] != id + 1)
+		i = (i + 1) & mask;
+	for (j = i;;) {
+		size_t home;
+
+		j = (j + 1) & mask;
+		if (!ws->kslots[j])
+			break;
+		home = ws->kd[(uint32_t)ws->kslots[j] - 1].hash & mask;
+		if (i <= j ? (home <= i || home > j) : (home <= i && home > j)) {
+			ws->kslots[i] = ws->kslots[j];
+			i = j;
+		}
+	}
+	ws->kslots[i] = 0;
+	ws->kused--;
+	ws->garbage += k->len;
+	k->live = 0;
+	sp_grow(&ws->kfree, &ws->capkfree, ws->nkfree + 1, sizeof *ws->kfree);
+	ws->kfree[ws->nkfree++] = id;
+}
+
+static void key_unref(struct sp_wstate *ws, uint32_t id)
+{
+	if (!--ws->kd[id].refs)
+		key_drop(ws, id);
+}
+
+/* Keys that rows brought in but no group kept (late rows) go at the end of the batch. */
+static void drop_new_keys(struct sp_wstate *ws)
+{
+	for (size_t i = 0; i < ws->nnewkeys; i++) {
+		struct key *k = &ws->kd[ws->newkeys[i]];
+
+		if (k->live && !k->refs)
+			key_drop(ws, ws->newkeys[i]);
+	}
+	ws->nnewkeys = 0;
+}
+
+/* ---- records ---- */
+
+/* A chunk of zeroed records; big states get huge pages, where the system gives them on request. */
+static char *chunk_new(size_t n, int huge)
+{
+	char *p = sp_xcalloc(1, n);
+
+#ifdef MADV_HUGEPAGE
+	if (huge) {
+		uintptr_t a = ((uintptr_t)p + (2u << 20) - 1) & ~(uintptr_t)((2u << 20) - 1);
+		uintptr_t b = ((uintptr_t)p + n) & ~(uintptr_t)((2u << 20) - 1);
+
+		if (b > a)
+			madvise((void *)a, b - a, MADV_HUGEPAGE);
+	}
+#else
+	(void)huge;
+#endif
+	return p;
+}
 
 static uint32_t rec_alloc(struct sp_wstate *ws)
 {
@@ -889,54 +1078,23 @@ static uint32_t rec_alloc(struct sp_wstate *ws)
 
 	if (ws->nfree) {
 		i = ws->freel[--ws->nfree];
+		memset(rec(ws, i), 0, ws->stride);
 	} else {
-		if (ws->nrecs == ws->caprecs) {
-			size_t cap = ws->caprecs ? ws->caprecs * 2 : 64;
-
-			ws->recs = sp_xrealloc(ws->recs, cap * ws->stride);
-			ws->caprecs = cap;
+		if (ws->nrecs >= UINT32_MAX - 1)
+			sp_die("too many groups");
+		if (ws->nrecs == ws->nchunks << RBITS) {
+			sp_grow(&ws->chunks, &ws->capchunks, ws->nchunks + 1, sizeof *ws->chunks);
+			ws->chunks[ws->nchunks] = chunk_new(ws->stride << RBITS, ws->nchunks > 0);
+			ws->nchunks++;
 		}
 		i = (uint32_t)ws->nrecs++;
+		if (i < ws->zeroed)
+			memset(rec(ws, i), 0, ws->stride);	/* used before a clear */
+		else
+			ws->zeroed = (size_t)i + 1;
 	}
-	memset(rec(ws, i), 0, ws->stride);
 	ws->live++;
 	return i;
-}
-
-/* Makes sure n more records can be allocated without moving the array. */
-static void rec_reserve(struct sp_wstate *ws, size_t n)
-{
-	if (ws->nfree >= n)
-		return;
-	n -= ws->nfree;
-	if (ws->nrecs + n > ws->caprecs) {
-		size_t cap = ws->caprecs ? ws->caprecs : 64;
-
-		while (cap < ws->nrecs + n)
-			cap *= 2;
-		ws->recs = sp_xrealloc(ws->recs, cap * ws->stride);
-		ws->caprecs = cap;
-	}
-}
-
-static void compact_keys(struct sp_wstate *ws)
-{
-	struct sp_buf nk = SP_BUF_INIT;
-
-	for (size_t i = 0; i < ws->nrecs; i++) {
-		struct grp *g = rec(ws, (uint32_t)i);
-
-		if (!(g->flags & G_LIVE))
-			continue;
-		sp_buf_room(&nk, g->klen);
-		if (g->klen)
-			memcpy(nk.p + nk.len, ws->keys.p + g->koff, g->klen);
-		g->koff = (uint32_t)nk.len;
-		nk.len += g->klen;
-	}
-	sp_buf_release(&ws->keys);
-	ws->keys = nk;
-	ws->garbage = 0;
 }
 
 static void rec_free(struct sp_wstate *ws, uint32_t i)
@@ -944,32 +1102,28 @@ static void rec_free(struct sp_wstate *ws, uint32_t i)
 	struct grp *g = rec(ws, i);
 
 	for (size_t j = 0; j < ws->nagg; j++)
-		sp_agg_free(&ws->agg[j], states(ws, g) + ws->aoff[j]);
-	ws->garbage += g->klen;
+		sp_agg_free(&ws->agg[j], states(g) + ws->aoff[j]);
 	g->flags = 0;
 	sp_grow(&ws->freel, &ws->capfree, ws->nfree + 1, sizeof *ws->freel);
 	ws->freel[ws->nfree++] = i;
 	ws->live--;
 }
 
-static uint32_t key_store(struct sp_wstate *ws, const unsigned char *k, size_t n)
-{
-	uint32_t off;
-
-	if (ws->garbage > 65536 && ws->garbage > ws->keys.len / 2)
-		compact_keys(ws);
-	off = (uint32_t)ws->keys.len;
-	sp_buf_add(&ws->keys, k, n);
-	return off;
-}
-
-#define SLOT(h, r) (((h) >> 32 << 32) | ((uint64_t)(r) + 1))
-#define SLOT_REC(v) ((uint32_t)(v) - 1)
+/* ---- the hash tables ---- */
 
 static inline uint64_t start_hash(int64_t start)
 {
 	return mix64((uint64_t)start * UINT64_C(0x9e3779b97f4a7c15));
 }
+
+static inline size_t key_home(uint32_t key, size_t mask)
+{
+	return (size_t)(((uint64_t)key * UINT64_C(0x9e3779b97f4a7c15)) >> 32) & mask;
+}
+
+#define SLOT(key, r) ((uint64_t)(key) << 32 | ((uint64_t)(r) + 1))
+#define SLOT_REC(v) ((uint32_t)(v) - 1)
+#define SLOT_KEY(v) ((uint32_t)((v) >> 32))
 
 static void wdir_rebuild(struct sp_wstate *ws)
 {
@@ -993,7 +1147,7 @@ static void wdir_rebuild(struct sp_wstate *ws)
 	memset(ws->wc_index, 0, sizeof ws->wc_index);
 }
 
-/* The table of window start (of all groups for kinds without windows); NONE if absent and !create. */
+/* The table of window start (the one table for kinds without windows); NONE if absent and !create. */
 static uint32_t wt_find(struct sp_wstate *ws, int64_t start, int create)
 {
 	size_t c, j;
@@ -1020,7 +1174,7 @@ static uint32_t wt_find(struct sp_wstate *ws, int64_t start, int create)
 	return (uint32_t)ws->nwt - 1;
 }
 
-/* Drops table t (empty, or with its records already forgotten). */
+/* Drops table t (its records already forgotten, or none). */
 static void wt_drop(struct sp_wstate *ws, uint32_t t)
 {
 	free(ws->wt[t].slots);
@@ -1028,7 +1182,7 @@ static void wt_drop(struct sp_wstate *ws, uint32_t t)
 	wdir_rebuild(ws);
 }
 
-static void tab_grow(struct sp_wstate *ws, struct wtab *t)
+static void tab_grow(struct wtab *t)
 {
 	size_t cap = t->nslots ? t->nslots * 2 : 64;
 	uint64_t *s = sp_xcalloc(cap, sizeof *s);
@@ -1037,7 +1191,7 @@ static void tab_grow(struct sp_wstate *ws, struct wtab *t)
 		uint64_t v = t->slots[i];
 
 		if (v) {
-			size_t j = rec(ws, SLOT_REC(v))->hash & (cap - 1);
+			size_t j = key_home(SLOT_KEY(v), cap - 1);
 
 			while (s[j])
 				j = (j + 1) & (cap - 1);
@@ -1049,41 +1203,46 @@ static void tab_grow(struct sp_wstate *ws, struct wtab *t)
 	t->nslots = cap;
 }
 
+/* Record r goes into the table of its window, found by its key. */
 static void tab_insert(struct sp_wstate *ws, uint32_t r)
 {
 	uint32_t ti = wt_find(ws, rec(ws, r)->ws, 1);
 	struct wtab *t = &ws->wt[ti];
-	uint64_t h;
+	uint32_t key = rec(ws, r)->key;
 	size_t j;
 
 	if ((t->used + 1) * 2 > t->nslots)
-		tab_grow(ws, t);
-	h = rec(ws, r)->hash;
-	j = h & (t->nslots - 1);
-	while (t->slots[j])
-		j = (j + 1) & (t->nslots - 1);
-	t->slots[j] = SLOT(h, r);
+		tab_grow(t);
+	for (j = key_home(key, t->nslots - 1); t->slots[j]; j = (j + 1) & (t->nslots - 1))
+		;
+	t->slots[j] = SLOT(key, r);
 	t->used++;
+}
+
+static size_t tab_slot(const struct wtab *t, uint32_t key)
+{
+	size_t mask = t->nslots - 1, j;
+
+	for (j = key_home(key, mask); SLOT_KEY(t->slots[j]) != key || !t->slots[j]; j = (j + 1) & mask)
+		;
+	return j;
 }
 
 static void tab_remove(struct sp_wstate *ws, uint32_t r)
 {
 	uint32_t ti = wt_find(ws, rec(ws, r)->ws, 0);
 	struct wtab *t = &ws->wt[ti];
-	uint64_t h = rec(ws, r)->hash;
-	size_t mask = t->nslots - 1, i = h & mask, j;
+	size_t mask = t->nslots - 1, i = tab_slot(t, rec(ws, r)->key), j;
 
-	while (t->slots[i] != SLOT(h, r))
-		i = (i + 1) & mask;
 	for (j = i;;) {
-		size_t k;
+		size_t home;
 
 		j = (j + 1) & mask;
 		if (!t->slots[j])
 			break;
-		k = rec(ws, SLOT_REC(t->slots[j]))->hash & mask;
+		home = key_home(SLOT_KEY(t->slots[j]), mask);
 		/* move the entry at j back to i unless its home lies cyclically in (i, j] */
-		if (i <= j ? (k <= i || k > j) : (k <= i && k > j)) {
+		if (i <= j ? (home <= i || home > j) : (home <= i && home > j)) {
 			t->slots[i] = t->slots[j];
 			i = j;
 		}
@@ -1093,41 +1252,45 @@ static void tab_remove(struct sp_wstate *ws, uint32_t r)
 		wt_drop(ws, ti);
 }
 
-/* Finds the record of key in the table of window start; for sessions, the key's first session. */
-static inline uint32_t tab_find(struct sp_wstate *ws, uint64_t h, int64_t start, const unsigned char *k, size_t kl)
+/* The record of key in the table of window start (sessions: the key's first session), or NONE. */
+static inline uint32_t tab_find(struct sp_wstate *ws, int64_t start, uint32_t key)
 {
 	uint32_t ti = wt_find(ws, start, 0);
 	const struct wtab *t;
-	uint64_t tag = h >> 32 << 32, v;
 	size_t mask, j;
+	uint64_t v;
 
 	if (ti == NONE)
 		return NONE;
 	t = &ws->wt[ti];
 	mask = t->nslots - 1;
-	for (j = h & mask; (v = t->slots[j]); j = (j + 1) & mask) {
-		const struct grp *g;
-
-		if ((v & ~(uint64_t)UINT32_MAX) != tag)
-			continue;
-		g = rec(ws, SLOT_REC(v));
-		if (g->hash == h && g->klen == kl && keq(gkey(ws, g), k, kl))
+	for (j = key_home(key, mask); (v = t->slots[j]); j = (j + 1) & mask)
+		if (SLOT_KEY(v) == key)
 			return SLOT_REC(v);
-	}
 	return NONE;
 }
+
+/* Sessions: the key's first session becomes r. */
+static void tab_set(struct sp_wstate *ws, uint32_t key, uint32_t r)
+{
+	struct wtab *t = &ws->wt[wt_find(ws, 0, 0)];
+
+	t->slots[tab_slot(t, key)] = SLOT(key, r);
+}
+
+/* ---- groups ---- */
 
 /* The store's key of a record: 'G', its start, its key bytes. */
 static size_t entry_key(struct sp_wstate *ws, const struct grp *g)
 {
-	size_t n = 9 + g->klen;
+	size_t n = 9 + ws->kd[g->key].len;
 
 	sp_grow(&ws->tmpkey, &ws->captmpkey, n, 1);
 	ws->tmpkey[0] = 'G';
 	for (int i = 0; i < 8; i++)
 		ws->tmpkey[1 + i] = (unsigned char)((uint64_t)g->ws >> (8 * i));
-	if (g->klen)
-		memcpy(ws->tmpkey + 9, gkey(ws, g), g->klen);
+	if (n > 9)
+		memcpy(ws->tmpkey + 9, kbytes(ws, g->key), n - 9);
 	return n;
 }
 
@@ -1142,10 +1305,11 @@ static void mark_dirty(struct sp_wstate *ws, uint32_t r)
 	ws->dirty[ws->ndirty++] = r;
 }
 
-/* Forgets a record (already out of the hash table), recording its deletion from the store. */
+/* Forgets a record (already out of its table), recording its deletion from the store. */
 static void forget(struct sp_wstate *ws, uint32_t r)
 {
 	struct grp *g = rec(ws, r);
+	uint32_t key = g->key;
 
 	if (ws->track && (g->flags & G_STORED)) {
 		size_t n = entry_key(ws, g);
@@ -1154,33 +1318,49 @@ static void forget(struct sp_wstate *ws, uint32_t r)
 		sp_buf_add(&ws->dels, ws->tmpkey, n);
 	}
 	rec_free(ws, r);
+	key_unref(ws, key);
 }
 
-static uint32_t rec_new(struct sp_wstate *ws, uint64_t h, int64_t start, int64_t end, const unsigned char *k,
-			size_t kl)
+/* A new group of key, states initialised (zeroes are every function's initial state). */
+static uint32_t rec_new(struct sp_wstate *ws, int64_t start, int64_t end, uint32_t key)
 {
-	uint32_t r = rec_alloc(ws), koff = key_store(ws, k, kl);
+	uint32_t r = rec_alloc(ws);
 	struct grp *g = rec(ws, r);
 
-	g->hash = h;
 	g->ws = start;
 	g->we = end;
-	g->koff = koff;
-	g->klen = (uint32_t)kl;
+	g->key = key;
 	g->flags = G_LIVE;
+	ws->kd[key].refs++;
 	return r;
 }
 
+/* Notes that record r changed in this batch. */
+static void changed_add(struct sp_wstate *ws, uint32_t r)
+{
+	struct grp *g = rec(ws, r);
+
+	if (g->flags & G_CHANGED)
+		return;
+	g->flags |= G_CHANGED;
+	sp_grow(&ws->changed, &ws->capchanged, ws->nchanged + 1, sizeof *ws->changed);
+	ws->changed[ws->nchanged++] = r;
+}
+
 /* ---- batches ---- */
+
+static void settle(struct sp_wstate *ws);
 
 static void rows_room(struct sp_wstate *ws, size_t n)
 {
 	if (n <= ws->caprows)
 		return;
 	ws->caprows = n;
-	ws->slot = sp_xrealloc(ws->slot, n * sizeof *ws->slot);
 	ws->koffs = sp_xrealloc(ws->koffs, (n + 1) * sizeof *ws->koffs);
 	ws->khash = sp_xrealloc(ws->khash, n * sizeof *ws->khash);
+	ws->kid = sp_xrealloc(ws->kid, n * sizeof *ws->kid);
+	ws->slot = sp_xrealloc(ws->slot, n * sizeof *ws->slot);
+	ws->stp = sp_xrealloc(ws->stp, n * sizeof *ws->stp);
 	ws->alive = sp_xrealloc(ws->alive, n);
 	ws->lasts = sp_xrealloc(ws->lasts, n * sizeof *ws->lasts);
 }
@@ -1201,12 +1381,12 @@ static uint32_t part_new(struct sp_wstate *ws)
 
 void sp_wstate_begin(struct sp_wstate *ws, int64_t id)
 {
+	settle(ws);
 	ws->id = id;
 	ws->wm_late = ws->spec.mode == SP_MODE_COMPLETE ? SP_NO_WATERMARK : ws->wm;
 	ws->npart = 0;
 	ws->ntouched = 0;
 	ws->nfrags = 0;
-	sp_buf_reset(&ws->bkeys);
 	ws->batch_has_time = 0;
 	ws->batch_max_ms = INT64_MIN;
 	ws->st.updated = ws->st.emitted = 0;
@@ -1217,41 +1397,60 @@ static inline int is_late(const struct sp_wstate *ws, int64_t end)
 	return ws->wm_late != SP_NO_WATERMARK && end <= ws->wm_late;
 }
 
-/* The partial state index of record r, making one on first touch. */
-static inline uint32_t touch(struct sp_wstate *ws, uint32_t r)
+/* The key id of row i. */
+static inline uint32_t row_key(struct sp_wstate *ws, size_t i)
 {
-	struct grp *g = rec(ws, r);
-	uint32_t p;
-
-	if (g->link)
-		return g->link - 1;
-	p = part_new(ws);
-	rec(ws, r)->link = p + 1;
-	sp_grow(&ws->touched, &ws->captouched, ws->ntouched + 1, sizeof *ws->touched);
-	ws->touched[ws->ntouched++] = r;
-	return p;
+	if (ws->kid[i] == NONE)
+		ws->kid[i] = key_id(ws, (const unsigned char *)ws->kbuf.p + ws->koffs[i], ws->koffs[i + 1] - ws->koffs[i],
+				    ws->khash[i]);
+	return ws->kid[i];
 }
 
-/* The group of row i in window [start, end), made on first sight. */
+/*
+ * The group of row i in window [start, end), made on first sight, and
+ * noted as touched by this batch: a group made now aggregates into its own
+ * states, an older one into a partial merged at the end of the batch.
+ */
 static inline uint32_t find_or_add(struct sp_wstate *ws, size_t i, int64_t start, int64_t end)
 {
-	const unsigned char *k = (const unsigned char *)ws->kbuf.p + ws->koffs[i];
-	size_t kl = ws->koffs[i + 1] - ws->koffs[i];
-	uint64_t h = ws->khash[i];
-	uint32_t r = tab_find(ws, h, start, k, kl);
+	uint32_t key = row_key(ws, i), r = tab_find(ws, start, key);
+	struct grp *g;
 
 	if (r == NONE) {
-		r = rec_new(ws, h, start, end, k, kl);
+		r = rec_new(ws, start, end, key);
 		tab_insert(ws, r);
+		rec(ws, r)->flags |= G_NEW;
+		sp_grow(&ws->touched, &ws->captouched, ws->ntouched + 1, sizeof *ws->touched);
+		ws->touched[ws->ntouched++] = r;
+		return r;
+	}
+	g = rec(ws, r);
+	if (!(g->flags & G_NEW) && !g->link) {
+		uint32_t p = part_new(ws);
+
+		g = rec(ws, r);
+		g->link = p + 1;
+		sp_grow(&ws->touched, &ws->captouched, ws->ntouched + 1, sizeof *ws->touched);
+		ws->touched[ws->ntouched++] = r;
 	}
 	return r;
 }
 
-static void update_aggs(struct sp_wstate *ws, const struct sp_winput *in)
+/* Aggregates the rows whose group is in ws->slot (a record, or NONE). */
+static void update_groups(struct sp_wstate *ws, const struct sp_winput *in)
 {
+	for (size_t i = 0; i < in->n; i++) {
+		struct grp *g;
+
+		if (ws->slot[i] == NONE) {
+			ws->stp[i] = NULL;
+			continue;
+		}
+		g = rec(ws, ws->slot[i]);
+		ws->stp[i] = g->flags & G_NEW ? states(g) : ws->part + (size_t)(g->link - 1) * ws->astride;
+	}
 	for (size_t j = 0; j < ws->nagg; j++)
-		sp_agg_update_many(&ws->agg[j], ws->part + ws->aoff[j], ws->astride, ws->slot,
-				   ws->spec.aggs[j].star ? NULL : in->args[j], in->n);
+		sp_agg_update_many(&ws->agg[j], ws->stp, ws->aoff[j], ws->spec.aggs[j].star ? NULL : in->args[j], in->n);
 }
 
 static void rows_windows(struct sp_wstate *ws, const struct sp_winput *in, uint8_t *late)
@@ -1276,7 +1475,7 @@ static void rows_windows(struct sp_wstate *ws, const struct sp_winput *in, uint8
 		for (size_t i = 0; i < in->n; i++) {
 			int64_t s, e;
 
-			ws->slot[i] = SP_AGG_SKIP;
+			ws->slot[i] = NONE;
 			if (sp_col_isnull(tc, i))
 				continue;
 			s = wsub(last[i], (int64_t)k * slide);
@@ -1289,9 +1488,9 @@ static void rows_windows(struct sp_wstate *ws, const struct sp_winput *in, uint8
 				continue;
 			}
 			ws->alive[i] = 1;
-			ws->slot[i] = touch(ws, find_or_add(ws, i, s, e));
+			ws->slot[i] = find_or_add(ws, i, s, e);
 		}
-		update_aggs(ws, in);
+		update_groups(ws, in);
 	}
 	for (size_t i = 0; i < in->n; i++) {
 		if (ws->alive[i] == 2) {
@@ -1311,38 +1510,43 @@ static void rows_timekey(struct sp_wstate *ws, const struct sp_winput *in, uint8
 	for (size_t i = 0; i < in->n; i++) {
 		int64_t t = sp_col_isnull(tc, i) ? NO_TIME : sp_col_i64(tc, i);
 
-		ws->slot[i] = SP_AGG_SKIP;
+		ws->slot[i] = NONE;
 		if (t != NO_TIME && is_late(ws, t)) {
 			ws->st.late++;
 			if (late)
 				late[i] = 1;
 			continue;
 		}
-		ws->slot[i] = touch(ws, find_or_add(ws, i, t, t));
+		ws->slot[i] = find_or_add(ws, i, t, t);
 	}
-	update_aggs(ws, in);
+	update_groups(ws, in);
 }
 
 static void rows_plain(struct sp_wstate *ws, const struct sp_winput *in)
 {
 	for (size_t i = 0; i < in->n; i++)
-		ws->slot[i] = touch(ws, find_or_add(ws, i, 0, 0));
-	update_aggs(ws, in);
+		ws->slot[i] = find_or_add(ws, i, 0, 0);
+	update_groups(ws, in);
 }
 
-/* Sessions: rows go into the batch's fragments, one per (key, start, end). */
+static inline uint64_t frag_hash(uint32_t key, int64_t s, int64_t e)
+{
+	return mix64(((uint64_t)key * UINT64_C(0x9e3779b97f4a7c15)) ^ start_hash(s) ^ ((uint64_t)e << 1));
+}
+
+/* Sessions: rows go into the batch's fragments, one per (key, start, end), merged at the end. */
 static void rows_sessions(struct sp_wstate *ws, const struct sp_winput *in, uint8_t *late)
 {
 	const struct sp_col *tc = in->time;
 
 	for (size_t i = 0; i < in->n; i++) {
-		const unsigned char *k = (const unsigned char *)ws->kbuf.p + ws->koffs[i];
-		size_t kl = ws->koffs[i + 1] - ws->koffs[i], j;
 		int64_t t, gap, e;
-		uint64_t h;
+		uint32_t key;
+		size_t j, mask;
 		struct frag *f = NULL;
 
-		ws->slot[i] = SP_AGG_SKIP;
+		ws->slot[i] = NONE;
+		ws->stp[i] = NULL;
 		gap = in->gap ? (sp_col_isnull(in->gap, i) ? 0 : sp_col_i64(in->gap, i)) : ws->spec.gap;
 		if (sp_col_isnull(tc, i) || gap <= 0) {
 			ws->st.dropped++;
@@ -1356,7 +1560,7 @@ static void rows_sessions(struct sp_wstate *ws, const struct sp_winput *in, uint
 				late[i] = 1;
 			continue;
 		}
-		h = mix64(ws->khash[i] ^ hash_win((uint64_t)t, e));
+		key = row_key(ws, i);
 		if ((ws->nfrags + 1) * 2 > ws->nfslots) {
 			size_t cap = ws->nfslots ? ws->nfslots * 2 : 1024;
 
@@ -1364,18 +1568,19 @@ static void rows_sessions(struct sp_wstate *ws, const struct sp_winput *in, uint
 			ws->fslots = sp_xcalloc(cap, sizeof *ws->fslots);
 			ws->nfslots = cap;
 			for (size_t q = 0; q < ws->nfrags; q++) {
-				size_t s = ws->frags[q].hash & (cap - 1);
+				struct frag *g = &ws->frags[q];
+				size_t s = frag_hash(g->key, g->s, g->e) & (cap - 1);
 
 				while (ws->fslots[s])
 					s = (s + 1) & (cap - 1);
 				ws->fslots[s] = (uint32_t)q + 1;
 			}
 		}
-		for (j = h & (ws->nfslots - 1); ws->fslots[j]; j = (j + 1) & (ws->nfslots - 1)) {
+		mask = ws->nfslots - 1;
+		for (j = frag_hash(key, t, e) & mask; ws->fslots[j]; j = (j + 1) & mask) {
 			struct frag *g = &ws->frags[ws->fslots[j] - 1];
 
-			if (g->hash == h && g->s == t && g->e == e && g->klen == kl &&
-			    keq(ws->bkeys.p + g->koff, k, kl)) {
+			if (g->key == key && g->s == t && g->e == e) {
 				f = g;
 				break;
 			}
@@ -1383,12 +1588,10 @@ static void rows_sessions(struct sp_wstate *ws, const struct sp_winput *in, uint
 		if (!f) {
 			sp_grow(&ws->frags, &ws->capfrags, ws->nfrags + 1, sizeof *ws->frags);
 			f = &ws->frags[ws->nfrags];
-			f->hash = h;
 			f->s = t;
 			f->e = e;
-			f->koff = (uint32_t)ws->bkeys.len;
-			f->klen = (uint32_t)kl;
-			sp_buf_add(&ws->bkeys, k, kl);
+			f->key = key;
+			ws->kd[key].refs++;	/* the fragment holds its key until the end of the batch */
 			f->part = part_new(ws);
 			f->first = ws->arrival + (uint32_t)i;
 			ws->fslots[j] = (uint32_t)ws->nfrags + 1;
@@ -1396,7 +1599,12 @@ static void rows_sessions(struct sp_wstate *ws, const struct sp_winput *in, uint
 		}
 		ws->slot[i] = f->part;
 	}
-	update_aggs(ws, in);
+	/* the partial area may have moved while fragments were added: point at it now */
+	for (size_t i = 0; i < in->n; i++)
+		if (ws->slot[i] != NONE)
+			ws->stp[i] = ws->part + (size_t)ws->slot[i] * ws->astride;
+	for (size_t j = 0; j < ws->nagg; j++)
+		sp_agg_update_many(&ws->agg[j], ws->stp, ws->aoff[j], ws->spec.aggs[j].star ? NULL : in->args[j], in->n);
 }
 
 static int rows_chunk(struct sp_wstate *ws, const struct sp_winput *in, uint8_t *late, struct sp_err *err)
@@ -1450,6 +1658,7 @@ static int rows_chunk(struct sp_wstate *ws, const struct sp_winput *in, uint8_t 
 		}
 	}
 	ws->koffs[n] = (uint32_t)ws->kbuf.len;
+	memset(ws->kid, 0xff, n * sizeof *ws->kid);
 	switch (ws->spec.kind) {
 	case SP_WK_TIME:
 		rows_windows(ws, in, late);
@@ -1552,48 +1761,41 @@ int sp_wstate_rows(struct sp_wstate *ws, const struct sp_winput *in, uint8_t *la
 
 /* ---- the end of a batch ---- */
 
-/* Notes that record r changed in this batch. */
-static void changed_add(struct sp_wstate *ws, uint32_t r)
-{
-	struct grp *g = rec(ws, r);
-
-	if (g->flags & G_CHANGED)
-		return;
-	g->flags |= G_CHANGED;
-	sp_grow(&ws->changed, &ws->capchanged, ws->nchanged + 1, sizeof *ws->changed);
-	ws->changed[ws->nchanged++] = r;
-}
-
-/* Folds each touched group's partial into its state: F = init; merge(F, saved); merge(F, partial). */
+/*
+ * Folds the batch into the groups, as Spark's final aggregation does:
+ * F = init; merge(F, saved); merge(F, partial). A group made by this batch
+ * has no saved state: F = merge(init, partial).
+ */
 static void merge_partials(struct sp_wstate *ws)
 {
 	for (size_t t = 0; t < ws->ntouched; t++) {
 		uint32_t r = ws->touched[t];
 		struct grp *g = rec(ws, r);
-		char *p = ws->part + (size_t)(g->link - 1) * ws->astride;
 
-		for (size_t j = 0; j < ws->nagg; j++) {
-			sp_agg_renew(&ws->agg[j], states(ws, g) + ws->aoff[j]);
-			sp_agg_merge(&ws->agg[j], states(ws, g) + ws->aoff[j], p + ws->aoff[j]);
+		if (g->flags & G_NEW) {
+			for (size_t j = 0; j < ws->nagg; j++)
+				sp_agg_renew(&ws->agg[j], states(g) + ws->aoff[j]);
+		} else {
+			char *p = ws->part + (size_t)(g->link - 1) * ws->astride;
+
+			for (size_t j = 0; j < ws->nagg; j++) {
+				sp_agg_renew(&ws->agg[j], states(g) + ws->aoff[j]);
+				sp_agg_merge(&ws->agg[j], states(g) + ws->aoff[j], p + ws->aoff[j]);
+			}
 		}
+		g->flags &= ~(uint32_t)G_NEW;
 		g->link = 0;
 		changed_add(ws, r);
 		mark_dirty(ws, r);
 	}
 }
 
-static const struct sp_wstate *sort_ctx;
-
 static int cmp_frag(const void *a, const void *b)
 {
 	const struct frag *x = a, *y = b;
-	const unsigned char *p = (const unsigned char *)sort_ctx->bkeys.p + x->koff;
-	const unsigned char *q = (const unsigned char *)sort_ctx->bkeys.p + y->koff;
-	int c;
 
-	for (size_t k = 0; k < sort_ctx->keys_st->nfields; k++)
-		if ((c = key_cmp(sort_ctx->keys_st->fields[k].type, &p, &q)))
-			return c;
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
 	if (x->s != y->s)
 		return x->s < y->s ? -1 : 1;
 	if (x->e != y->e)
@@ -1601,35 +1803,36 @@ static int cmp_frag(const void *a, const void *b)
 	return x->first < y->first ? -1 : x->first > y->first;
 }
 
+static inline uint32_t next_session(const struct sp_wstate *ws, uint32_t r)
+{
+	return rec(ws, r)->link ? rec(ws, r)->link - 1 : NONE;
+}
+
 /*
  * Sessions: merges the batch's fragments of one key (frags[a..b), sorted
- * by start) with the key's sessions in state, and replaces them.
+ * by start) with the key's sessions in state, in order of start, and
+ * replaces them: F = init, then merge(F, each) while each starts at or
+ * before F's end.
  */
 static void merge_key_sessions(struct sp_wstate *ws, size_t a, size_t b)
 {
-	const struct frag *f0 = &ws->frags[a];
-	const unsigned char *k = (const unsigned char *)ws->bkeys.p + f0->koff;
-	size_t kl = f0->klen, nold = 0, io = 0, jf = a;
-	uint64_t kh = hash_bytes(k, kl);
-	uint32_t head = tab_find(ws, kh, 0, k, kl), r, cur = NONE, prev = NONE, newhead = NONE;
+	uint32_t key = ws->frags[a].key, head = tab_find(ws, 0, key), r, cur = NONE, newhead = NONE;
 	uint32_t *old = NULL;
+	size_t nold = 0, io = 0, jf = a;
 
-	for (r = head; r != NONE; r = rec(ws, r)->link ? rec(ws, r)->link - 1 : NONE)
+	for (r = head; r != NONE; r = next_session(ws, r))
 		nold++;
 	if (nold) {
 		old = sp_xmalloc(nold * sizeof *old);
-		for (r = head, nold = 0; r != NONE; r = rec(ws, r)->link ? rec(ws, r)->link - 1 : NONE)
+		for (r = head, nold = 0; r != NONE; r = next_session(ws, r))
 			old[nold++] = r;
-		tab_remove(ws, head);
 	}
-	/* new records must not move the old ones while both are in use */
-	rec_reserve(ws, nold + (b - a));
 	while (io < nold || jf < b) {
 		/* the next element by start; a saved session before a fragment of the same start */
 		int from_old = jf >= b || (io < nold && rec(ws, old[io])->ws <= ws->frags[jf].s);
 		int64_t s = from_old ? rec(ws, old[io])->ws : ws->frags[jf].s;
 		int64_t e = from_old ? rec(ws, old[io])->we : ws->frags[jf].e;
-		const char *src = from_old ? states(ws, rec(ws, old[io])) : ws->part + (size_t)ws->frags[jf].part * ws->astride;
+		const char *src = from_old ? states(rec(ws, old[io])) : ws->part + (size_t)ws->frags[jf].part * ws->astride;
 		struct grp *g;
 
 		if (cur != NONE && s <= rec(ws, cur)->we) {
@@ -1637,12 +1840,10 @@ static void merge_key_sessions(struct sp_wstate *ws, size_t a, size_t b)
 			if (e > g->we)
 				g->we = e;
 		} else {
-			if (cur != NONE)
-				prev = cur;
-			cur = rec_new(ws, kh, s, e, k, kl);
+			uint32_t prev = cur;
+
+			cur = rec_new(ws, s, e, key);
 			g = rec(ws, cur);
-			for (size_t j = 0; j < ws->nagg; j++)
-				sp_agg_init(&ws->agg[j], states(ws, g) + ws->aoff[j]);
 			if (prev != NONE)
 				rec(ws, prev)->link = cur + 1;
 			else
@@ -1651,35 +1852,38 @@ static void merge_key_sessions(struct sp_wstate *ws, size_t a, size_t b)
 			mark_dirty(ws, cur);
 		}
 		for (size_t j = 0; j < ws->nagg; j++)
-			sp_agg_merge(&ws->agg[j], states(ws, g) + ws->aoff[j], src + ws->aoff[j]);
+			sp_agg_merge(&ws->agg[j], states(g) + ws->aoff[j], src + ws->aoff[j]);
 		if (from_old)
 			io++;
 		else
 			jf++;
 	}
+	if (head != NONE)
+		tab_set(ws, key, newhead);
+	else
+		tab_insert(ws, newhead);
 	for (size_t i = 0; i < nold; i++)
 		forget(ws, old[i]);
 	free(old);
-	if (newhead != NONE)
-		tab_insert(ws, newhead);
 }
 
 static void merge_sessions(struct sp_wstate *ws)
 {
 	size_t a = 0;
 
-	sort_ctx = ws;
 	if (ws->nfrags > 1)
 		qsort(ws->frags, ws->nfrags, sizeof *ws->frags, cmp_frag);
 	while (a < ws->nfrags) {
 		size_t b = a + 1;
 
-		while (b < ws->nfrags && ws->frags[b].klen == ws->frags[a].klen &&
-		       keq(ws->bkeys.p + ws->frags[b].koff, ws->bkeys.p + ws->frags[a].koff, ws->frags[a].klen))
+		while (b < ws->nfrags && ws->frags[b].key == ws->frags[a].key)
 			b++;
 		merge_key_sessions(ws, a, b);
 		a = b;
 	}
+	for (size_t f = 0; f < ws->nfrags; f++)
+		key_unref(ws, ws->frags[f].key);
+	ws->nfrags = 0;
 }
 
 static void advance_watermark(struct sp_wstate *ws, int64_t upstream)
@@ -1708,21 +1912,38 @@ static void advance_watermark(struct sp_wstate *ws, int64_t upstream)
 	ws->out_wm = ws->spec.wmark == SP_WM_NONE ? (ws->up_seen ? ws->up : SP_NO_WATERMARK) : ws->wm;
 }
 
-static int cmp_emit(const void *a, const void *b)
+static const struct sp_wstate *sort_ctx;
+
+static int cmp_keys(const void *a, const void *b)
 {
 	const struct sp_wstate *ws = sort_ctx;
-	const struct grp *x = rec(ws, *(const uint32_t *)a), *y = rec(ws, *(const uint32_t *)b);
-	const unsigned char *p = gkey(ws, x), *q = gkey(ws, y);
+	const unsigned char *p = kbytes(ws, *(const uint32_t *)a), *q = kbytes(ws, *(const uint32_t *)b);
 	int c;
 
-	if (x->ws != y->ws)
-		return x->ws < y->ws ? -1 : 1;
-	if (x->we != y->we)
-		return x->we < y->we ? -1 : 1;
 	for (size_t k = 0; k < ws->keys_st->nfields; k++)
 		if ((c = key_cmp(ws->keys_st->fields[k].type, &p, &q)))
 			return c;
 	return 0;
+}
+
+/* An emitted row's place in the output: window start, end, the key's rank. */
+struct order {
+	uint64_t k;		/* the window's place << 32 | the key's rank */
+	uint32_t r, pad;
+};
+
+struct win {
+	int64_t ws, we;
+	uint32_t pos;
+};
+
+static int cmp_win(const void *a, const void *b)
+{
+	const struct win *x = a, *y = b;
+
+	if (x->ws != y->ws)
+		return x->ws < y->ws ? -1 : 1;
+	return x->we < y->we ? -1 : x->we > y->we;
 }
 
 static void emit_add(struct sp_wstate *ws, uint32_t r)
@@ -1731,18 +1952,145 @@ static void emit_add(struct sp_wstate *ws, uint32_t r)
 	ws->emit[ws->nemit++] = r;
 }
 
-/* Writes the records in ws->emit, sorted, into ws->out. */
-static void fill_output(struct sp_wstate *ws)
+/* Sorts n items by k: least significant digit first, 16 bits at a time, as many digits as k uses. */
+static void radix_sort(struct order *a, struct order *tmp, size_t n, size_t *count)
 {
-	size_t c0 = ws->spec.kind == SP_WK_TIME || ws->spec.kind == SP_WK_SESSION ? 1 : 0;
+	uint64_t max = 0;
 
-	sp_batch_reset(&ws->out);
+	for (size_t i = 0; i < n; i++)
+		if (a[i].k > max)
+			max = a[i].k;
+	for (int shift = 0; shift < 64 && (max >> shift); shift += 16) {
+		size_t sum = 0;
+
+		memset(count, 0, (1 << 16) * sizeof *count);
+		for (size_t i = 0; i < n; i++)
+			count[(a[i].k >> shift) & 0xffff]++;
+		for (size_t d = 0; d < (1 << 16); d++) {
+			size_t c = count[d];
+
+			count[d] = sum;
+			sum += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			tmp[count[(a[i].k >> shift) & 0xffff]++] = a[i];
+		memcpy(a, tmp, n * sizeof *a);
+	}
+}
+
+/*
+ * Orders the records in ws->emit by window, then keys: the distinct keys
+ * among them are sorted once (by value), the distinct windows too, and the
+ * records by (window's place, key's place) with a radix sort.
+ */
+static void order_output(struct sp_wstate *ws)
+{
+	size_t nk = 0, nw = 0, capw = 0, nslots = 16;
+	struct win *w = NULL;
+	uint32_t *wslots;
+	struct order *o, *tmp;
+
+	ws->pos = 0;
+	if (ws->nemit < 2)
+		return;
 	sort_ctx = ws;
-	if (ws->nemit > 1)
-		qsort(ws->emit, ws->nemit, sizeof *ws->emit, cmp_emit);
+	if (ws->caprank < ws->nkd) {
+		free(ws->rank);
+		ws->caprank = ws->capkd;
+		ws->rank = sp_xmalloc(ws->caprank * sizeof *ws->rank);
+	}
+	for (size_t e = 0; e < ws->nemit; e++)
+		ws->rank[rec(ws, ws->emit[e])->key] = NONE;
+	for (size_t e = 0; e < ws->nemit; e++) {
+		uint32_t key = rec(ws, ws->emit[e])->key;
+
+		if (ws->rank[key] == NONE) {
+			ws->rank[key] = 0;
+			sp_grow(&ws->rkeys, &ws->caprkeys, nk + 1, sizeof *ws->rkeys);
+			ws->rkeys[nk++] = key;
+		}
+	}
+	if (nk > 1 && ws->keys_st->nfields)
+		qsort(ws->rkeys, nk, sizeof *ws->rkeys, cmp_keys);
+	for (size_t i = 0; i < nk; i++)
+		ws->rank[ws->rkeys[i]] = (uint32_t)i;
+	/* the distinct windows, through a small hash table */
+	while (nslots < ws->nemit * 2 && nslots < (1u << 20))
+		nslots *= 2;
+	wslots = sp_xcalloc(nslots, sizeof *wslots);
+	o = sp_xmalloc(ws->nemit * sizeof *o);
 	for (size_t e = 0; e < ws->nemit; e++) {
 		struct grp *g = rec(ws, ws->emit[e]);
-		const unsigned char *p = gkey(ws, g);
+		size_t j = (start_hash(g->ws) ^ (uint64_t)g->we) & (nslots - 1);
+
+		while (wslots[j] && (w[wslots[j] - 1].ws != g->ws || w[wslots[j] - 1].we != g->we))
+			j = (j + 1) & (nslots - 1);
+		if (!wslots[j]) {
+			if (nw * 2 + 2 > nslots) {
+				/* more windows than the table holds: fall back to sorting them all by hand */
+				nslots = 0;
+				break;
+			}
+			sp_grow(&w, &capw, nw + 1, sizeof *w);
+			w[nw] = (struct win){ g->ws, g->we, 0 };
+			wslots[j] = (uint32_t)++nw;
+		}
+		o[e].k = (uint64_t)(wslots[j] - 1) << 32 | ws->rank[g->key];
+		o[e].r = ws->emit[e];
+	}
+	if (!nslots) {
+		/* as many windows as rows (event-time keys): order the windows of all rows */
+		nw = 0;
+		for (size_t e = 0; e < ws->nemit; e++) {
+			struct grp *g = rec(ws, ws->emit[e]);
+
+			sp_grow(&w, &capw, nw + 1, sizeof *w);
+			w[nw++] = (struct win){ g->ws, g->we, (uint32_t)e };
+		}
+		qsort(w, nw, sizeof *w, cmp_win);
+		for (size_t i = 0, place = 0; i < nw; i++) {
+			if (i && cmp_win(&w[i - 1], &w[i]))
+				place++;
+			o[w[i].pos].k = (uint64_t)place << 32 | ws->rank[rec(ws, ws->emit[w[i].pos])->key];
+			o[w[i].pos].r = ws->emit[w[i].pos];
+		}
+	} else {
+		/* the place of each distinct window in (start, end) order */
+		uint32_t *place = sp_xmalloc(nw * sizeof *place);
+
+		for (size_t i = 0; i < nw; i++)
+			w[i].pos = (uint32_t)i;
+		qsort(w, nw, sizeof *w, cmp_win);
+		for (size_t i = 0; i < nw; i++)
+			place[w[i].pos] = (uint32_t)i;
+		for (size_t e = 0; e < ws->nemit; e++)
+			o[e].k = (uint64_t)place[o[e].k >> 32] << 32 | (o[e].k & UINT32_MAX);
+		free(place);
+	}
+	tmp = sp_xmalloc(ws->nemit * sizeof *tmp);
+	if (!ws->radix)
+		ws->radix = sp_xmalloc((1 << 16) * sizeof *ws->radix);
+	radix_sort(o, tmp, ws->nemit, ws->radix);
+	for (size_t e = 0; e < ws->nemit; e++)
+		ws->emit[e] = o[e].r;
+	free(tmp);
+	free(o);
+	free(w);
+	free(wslots);
+}
+
+/* The next slice of the ordered output, or NULL once it is all out. */
+static const struct sp_batch *next_slice(struct sp_wstate *ws)
+{
+	size_t c0 = ws->spec.kind == SP_WK_TIME || ws->spec.kind == SP_WK_SESSION ? 1 : 0;
+	size_t end = ws->nemit - ws->pos > SLICE ? ws->pos + SLICE : ws->nemit;
+
+	if (ws->pos >= ws->nemit)
+		return NULL;
+	sp_batch_reset(&ws->out);
+	for (; ws->pos < end; ws->pos++) {
+		struct grp *g = rec(ws, ws->emit[ws->pos]);
+		const unsigned char *p = kbytes(ws, g->key);
 
 		if (c0) {
 			struct sp_col *w = &ws->out.cols[0];
@@ -1754,34 +2102,31 @@ static void fill_output(struct sp_wstate *ws)
 		for (size_t k = 0; k < ws->spec.nkeys; k++)
 			key_decode(ws->keys_st->fields[k].type, &p, &ws->out.cols[c0 + k]);
 		for (size_t j = 0; j < ws->nagg; j++)
-			sp_agg_result(&ws->agg[j], states(ws, g) + ws->aoff[j], &ws->out.cols[c0 + ws->spec.nkeys + j]);
+			sp_agg_result(&ws->agg[j], states(g) + ws->aoff[j], &ws->out.cols[c0 + ws->spec.nkeys + j]);
 		sp_batch_row_done(&ws->out);
 	}
-	ws->st.emitted = ws->nemit;
+	return &ws->out;
 }
 
-/* Removes a record from the table (and a session from its key's list). */
+/* Removes a record from its table (a session from its key's list). */
 static void unlink_rec(struct sp_wstate *ws, uint32_t r)
 {
 	struct grp *g = rec(ws, r);
+	uint32_t head;
 
 	if (ws->spec.kind != SP_WK_SESSION) {
 		tab_remove(ws, r);
 		return;
 	}
-	/* sessions: r is the head of its list or follows another session */
-	uint32_t head = tab_find(ws, g->hash, 0, gkey(ws, g), g->klen);
-
+	head = tab_find(ws, 0, g->key);
 	if (head == r) {
-		tab_remove(ws, r);
-		if (g->link) {
-			uint32_t nx = g->link - 1;
-
-			tab_insert(ws, nx);
-		}
+		if (g->link)
+			tab_set(ws, g->key, g->link - 1);
+		else
+			tab_remove(ws, r);
 		return;
 	}
-	for (uint32_t p = head; p != NONE; p = rec(ws, p)->link ? rec(ws, p)->link - 1 : NONE)
+	for (uint32_t p = head; p != NONE; p = next_session(ws, p))
 		if (rec(ws, p)->link == r + 1) {
 			rec(ws, p)->link = g->link;
 			return;
@@ -1797,7 +2142,28 @@ static int evictable(const struct sp_wstate *ws, const struct grp *g, int64_t wm
 	return g->we <= wm;
 }
 
-/* Emits (append) or forgets the windows whose end is at or before the watermark. */
+/*
+ * A group leaves the state: out of its table and, when tracked, out of
+ * the store now; its memory goes once the output no longer needs it.
+ */
+static void doom(struct sp_wstate *ws, uint32_t r, int unlink)
+{
+	struct grp *g = rec(ws, r);
+
+	if (unlink)
+		unlink_rec(ws, r);
+	if (ws->track && (g->flags & G_STORED)) {
+		size_t n = entry_key(ws, g);
+
+		put32(&ws->dels, (uint32_t)n);
+		sp_buf_add(&ws->dels, ws->tmpkey, n);
+	}
+	g->flags = (g->flags & ~(uint32_t)(G_STORED | G_DIRTY)) | G_DOOMED;
+	sp_grow(&ws->doomed, &ws->capdoomed, ws->ndoomed + 1, sizeof *ws->doomed);
+	ws->doomed[ws->ndoomed++] = r;
+}
+
+/* Emits (append) or dooms the groups whose end is at or before the watermark. */
 static void closed_windows(struct sp_wstate *ws, int emit)
 {
 	if (ws->spec.kind == SP_WK_TIME) {
@@ -1812,7 +2178,7 @@ static void closed_windows(struct sp_wstate *ws, int emit)
 					if (emit)
 						emit_add(ws, SLOT_REC(w->slots[j]));
 					else
-						forget(ws, SLOT_REC(w->slots[j]));
+						doom(ws, SLOT_REC(w->slots[j]), 0);
 				}
 			if (!emit)
 				wt_drop(ws, (uint32_t)t);
@@ -1822,14 +2188,32 @@ static void closed_windows(struct sp_wstate *ws, int emit)
 	for (size_t i = 0; i < ws->nrecs; i++) {
 		struct grp *g = rec(ws, (uint32_t)i);
 
-		if ((g->flags & G_LIVE) && evictable(ws, g, ws->wm)) {
-			if (emit) {
+		if ((g->flags & G_LIVE) && !(g->flags & G_DOOMED) && evictable(ws, g, ws->wm)) {
+			if (emit)
 				emit_add(ws, (uint32_t)i);
-			} else {
-				unlink_rec(ws, (uint32_t)i);
-				forget(ws, (uint32_t)i);
-			}
+			else
+				doom(ws, (uint32_t)i, 1);
 		}
+	}
+}
+
+/* Frees what the last batch's output held on to: doomed groups, keys no group uses. */
+static void settle(struct sp_wstate *ws)
+{
+	for (size_t d = 0; d < ws->ndoomed; d++) {
+		uint32_t key = rec(ws, ws->doomed[d])->key;
+
+		rec_free(ws, ws->doomed[d]);
+		key_unref(ws, key);
+	}
+	ws->ndoomed = 0;
+	drop_new_keys(ws);
+	ws->nemit = ws->pos = 0;
+	if (ws->clear_after) {
+		ws->clear_after = 0;
+		ws->track = 0;
+		sp_wstate_clear(ws);
+		ws->out_wm = ws->wm = INT64_MAX;
 	}
 }
 
@@ -1838,6 +2222,7 @@ int sp_wstate_end(struct sp_wstate *ws, int64_t upstream, const struct sp_batch 
 	enum sp_mode mode = ws->spec.mode;
 
 	(void)err;
+	settle(ws);
 	if (!ws->typed) {
 		/* nothing seen yet: no output schema, no rows */
 		advance_watermark(ws, upstream);
@@ -1850,10 +2235,10 @@ int sp_wstate_end(struct sp_wstate *ws, int64_t upstream, const struct sp_batch 
 		merge_partials(ws);
 	/* a global aggregation has its one row from the first batch on, and shows it every batch, as Spark's */
 	if (ws->spec.kind == SP_WK_NONE && !ws->spec.nkeys) {
-		uint32_t r = tab_find(ws, hash_bytes(NULL, 0), 0, NULL, 0);
+		uint32_t key = key_id(ws, NULL, 0, hash_bytes(NULL, 0)), r = tab_find(ws, 0, key);
 
 		if (r == NONE) {
-			r = rec_new(ws, hash_bytes(NULL, 0), 0, 0, NULL, 0);
+			r = rec_new(ws, 0, 0, key);
 			tab_insert(ws, r);
 			mark_dirty(ws, r);
 		}
@@ -1871,20 +2256,34 @@ int sp_wstate_end(struct sp_wstate *ws, int64_t upstream, const struct sp_batch 
 	} else {
 		closed_windows(ws, 1);
 	}
-	fill_output(ws);
+	order_output(ws);
+	ws->st.emitted = ws->nemit;
 	ws->st.updated = ws->nchanged;
 	for (size_t c = 0; c < ws->nchanged; c++)
 		rec(ws, ws->changed[c])->flags &= ~(uint32_t)G_CHANGED;
 	ws->nchanged = 0;
 	if (mode != SP_MODE_COMPLETE)
 		closed_windows(ws, 0);
-	*out = &ws->out;
+	*out = next_slice(ws);
+	if (!*out) {
+		sp_batch_reset(&ws->out);
+		*out = &ws->out;
+	}
+	return 0;
+}
+
+int sp_wstate_next(struct sp_wstate *ws, const struct sp_batch **out)
+{
+	if ((*out = next_slice(ws)))
+		return 1;
+	settle(ws);
 	return 0;
 }
 
 int sp_wstate_finish(struct sp_wstate *ws, const struct sp_batch **out, struct sp_err *err)
 {
 	(void)err;
+	settle(ws);
 	*out = NULL;
 	if (!ws->typed || ws->spec.mode != SP_MODE_APPEND || ws->spec.keep_state || !ws->live)
 		return 0;
@@ -1892,11 +2291,10 @@ int sp_wstate_finish(struct sp_wstate *ws, const struct sp_batch **out, struct s
 	for (size_t i = 0; i < ws->nrecs; i++)
 		if (rec(ws, (uint32_t)i)->flags & G_LIVE)
 			emit_add(ws, (uint32_t)i);
-	fill_output(ws);
-	ws->track = 0;
-	sp_wstate_clear(ws);
-	ws->out_wm = ws->wm = INT64_MAX;
-	*out = &ws->out;
+	order_output(ws);
+	ws->st.emitted = ws->nemit;
+	ws->clear_after = 1;
+	*out = next_slice(ws);
 	return 0;
 }
 
@@ -1910,17 +2308,19 @@ void sp_wstate_stats(const struct sp_wstate *ws, struct sp_wstats *st)
 	size_t heap = 0;
 
 	*st = ws->st;
-	st->groups = ws->live;
+	st->groups = ws->live - ws->ndoomed;
 	if (ws->typed)
 		for (size_t i = 0; i < ws->nrecs; i++) {
 			struct grp *g = rec(ws, (uint32_t)i);
 
 			if (g->flags & G_LIVE)
 				for (size_t j = 0; j < ws->nagg; j++)
-					heap += sp_agg_heap(&ws->agg[j], states(ws, g) + ws->aoff[j]);
+					heap += sp_agg_heap(&ws->agg[j], states(g) + ws->aoff[j]);
 		}
-	st->bytes = ws->caprecs * ws->stride + ws->keys.cap + ws->capfree * sizeof *ws->freel + heap +
-		    ws->capwt * sizeof *ws->wt + ws->nwdir * sizeof *ws->wdir;
+	/* records as far as they were ever used: the rest of a chunk is untouched zero pages */
+	st->bytes = ws->zeroed * ws->stride + ws->capfree * sizeof *ws->freel + heap +
+		    ws->keys.cap + ws->capkd * sizeof *ws->kd + ws->nkslots * sizeof *ws->kslots +
+		    ws->capkfree * sizeof *ws->kfree + ws->capwt * sizeof *ws->wt + ws->nwdir * sizeof *ws->wdir;
 	for (size_t t = 0; t < ws->nwt; t++)
 		st->bytes += ws->wt[t].nslots * sizeof *ws->wt[t].slots;
 }
@@ -1933,12 +2333,12 @@ void sp_wstate_track(struct sp_wstate *ws, int on)
 }
 
 /* The value of a record's entry: its end, then each state. */
-static void entry_value(const struct sp_wstate *ws, const struct grp *g, struct sp_buf *b)
+static void entry_value(const struct sp_wstate *ws, struct grp *g, struct sp_buf *b)
 {
 	sp_buf_reset(b);
 	put64(b, (uint64_t)g->we);
 	for (size_t j = 0; j < ws->nagg; j++)
-		sp_agg_save(&ws->agg[j], states(ws, (struct grp *)g) + ws->aoff[j], b);
+		sp_agg_save(&ws->agg[j], states(g) + ws->aoff[j], b);
 }
 
 /* The meta entry: watermark bookkeeping and the layout. */
@@ -1995,7 +2395,7 @@ void sp_wstate_dump(const struct sp_wstate *ws, sp_wstate_put_fn put, void *ctx)
 		struct grp *g = rec(ws, (uint32_t)i);
 		size_t n;
 
-		if (!(g->flags & G_LIVE))
+		if ((g->flags & (G_LIVE | G_DOOMED)) != G_LIVE)
 			continue;
 		n = entry_key(w, g);
 		entry_value(ws, g, &v);
@@ -2012,16 +2412,21 @@ void sp_wstate_clear(struct sp_wstate *ws)
 		for (size_t i = 0; i < ws->nrecs; i++)
 			if (rec(ws, (uint32_t)i)->flags & G_LIVE)
 				for (size_t j = 0; j < ws->nagg; j++)
-					sp_agg_free(&ws->agg[j], states(ws, rec(ws, (uint32_t)i)) + ws->aoff[j]);
+					sp_agg_free(&ws->agg[j], states(rec(ws, (uint32_t)i)) + ws->aoff[j]);
 	ws->nrecs = ws->nfree = 0;
 	ws->live = 0;
+	ws->nkd = ws->nkfree = ws->kused = ws->nnewkeys = 0;
+	if (ws->kslots)
+		memset(ws->kslots, 0, ws->nkslots * sizeof *ws->kslots);
 	sp_buf_reset(&ws->keys);
 	ws->garbage = 0;
 	for (size_t t = 0; t < ws->nwt; t++)
 		free(ws->wt[t].slots);
 	ws->nwt = 0;
 	wdir_rebuild(ws);
-	ws->nchanged = 0;
+	ws->nchanged = ws->ntouched = ws->nfrags = ws->npart = 0;
+	ws->ndoomed = ws->nemit = ws->pos = 0;
+	ws->clear_after = 0;
 	ws->ndirty = 0;
 	sp_buf_reset(&ws->dels);
 	sp_buf_reset(&ws->pending);
@@ -2051,7 +2456,7 @@ static int restore_layout(struct sp_wstate *ws, const char *fp, size_t n, struct
 	int r = -1;
 
 	if (ws->typed) {
-		if (strcmp(text, ws->fp))
+		if (strlen(ws->fp) != n || memcmp(fp, ws->fp, n))
 			sp_err_set(err, "the saved state was made by another aggregation (different windows, keys or "
 				   "aggregates): start over with a new checkpoint");
 		else
@@ -2091,8 +2496,8 @@ static int restore_layout(struct sp_wstate *ws, const char *fp, size_t n, struct
 	goto done;
 bad:
 	if (!err->set)
-		sp_err_set(err, "the saved state does not match this aggregation (different keys or aggregates): "
-			   "start over with a new checkpoint");
+		sp_err_set(err, "the saved state was made by another aggregation (different windows, keys or "
+			   "aggregates): start over with a new checkpoint");
 done:
 	sp_type_unref(kt);
 	free(args);
@@ -2122,19 +2527,17 @@ static int restore_group(struct sp_wstate *ws, const unsigned char *k, size_t kl
 			 struct sp_err *err)
 {
 	const unsigned char *p = v + 8, *end = v + vl;
-	int64_t start, stop;
-	uint32_t r;
-	struct grp *g;
+	int64_t start;
+	uint32_t r, key, head;
 
 	if (kl < 9 || vl < 8)
 		return sp_err_set(err, "the saved state is corrupt: short entry");
 	start = (int64_t)get64(k + 1);
-	stop = (int64_t)get64(v);
-	r = rec_new(ws, hash_bytes(k + 9, kl - 9), start, stop, k + 9, kl - 9);
-	g = rec(ws, r);
-	g->flags |= G_STORED;
+	key = key_id(ws, k + 9, kl - 9, hash_bytes(k + 9, kl - 9));
+	r = rec_new(ws, start, (int64_t)get64(v), key);
+	rec(ws, r)->flags |= G_STORED;
 	for (size_t j = 0; j < ws->nagg; j++)
-		if (sp_agg_load(&ws->agg[j], states(ws, rec(ws, r)) + ws->aoff[j], &p, end) < 0) {
+		if (sp_agg_load(&ws->agg[j], states(rec(ws, r)) + ws->aoff[j], &p, end) < 0) {
 			forget(ws, r);
 			return sp_err_set(err, "the saved state is corrupt: bad aggregate state");
 		}
@@ -2142,19 +2545,14 @@ static int restore_group(struct sp_wstate *ws, const unsigned char *k, size_t kl
 		forget(ws, r);
 		return sp_err_set(err, "the saved state is corrupt: trailing bytes");
 	}
-	if (ws->spec.kind != SP_WK_SESSION) {
+	if (ws->spec.kind != SP_WK_SESSION || (head = tab_find(ws, 0, key)) == NONE) {
 		tab_insert(ws, r);
 		return 0;
 	}
-	/* sessions: insert into the key's list, ordered by start */
-	uint32_t head = tab_find(ws, g->hash, 0, gkey(ws, g), g->klen);
-
-	if (head == NONE) {
-		tab_insert(ws, r);
-	} else if (rec(ws, head)->ws > start) {
-		tab_remove(ws, head);
+	/* sessions: into the key's list, ordered by start */
+	if (rec(ws, head)->ws > start) {
 		rec(ws, r)->link = head + 1;
-		tab_insert(ws, r);
+		tab_set(ws, key, r);
 	} else {
 		uint32_t q = head;
 
@@ -2177,15 +2575,19 @@ int sp_wstate_restored(struct sp_wstate *ws, struct sp_err *err)
 
 		if (kl == 1 && q[4] == 'M') {
 			if (restore_meta(ws, q + 8 + kl, vl, err) < 0)
-				goto done;
+				goto fail;
 			have_meta = 1;
 		}
 		q += 8 + kl + vl;
 	}
 	if (!have_meta) {
-		if (p != end)
-			r = sp_err_set(err, "the saved state has no description entry");
-		goto done;
+		/* no entries at all is the empty state (version -1) */
+		if (p != end) {
+			sp_err_set(err, "the saved state has no description entry");
+			goto fail;
+		}
+		sp_buf_reset(&ws->pending);
+		return 0;
 	}
 	for (q = p; q < end && r == 0; ) {
 		uint32_t kl = get32(q), vl = get32(q + 4 + kl);
@@ -2195,11 +2597,12 @@ int sp_wstate_restored(struct sp_wstate *ws, struct sp_err *err)
 		q += 8 + kl + vl;
 	}
 	if (r < 0)
-		goto done;
+		goto fail;
+	ws->nnewkeys = 0;
 	ws->out_wm = ws->spec.wmark == SP_WM_NONE ? (ws->up_seen ? ws->up : SP_NO_WATERMARK) : ws->wm;
 	sp_buf_reset(&ws->pending);
 	return 0;
-done:
+fail:
 	sp_buf_reset(&ws->pending);
 	return -1;
 }

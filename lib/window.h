@@ -68,6 +68,7 @@ struct sp_wagg_spec {
 	int ignore_nulls;	/* first(x, true), last(x, true) */
 	double rsd;		/* approx_count_distinct */
 	char *name;		/* output column name */
+	char *call;		/* how to name it in messages (NULL: the name) */
 };
 
 struct sp_wspec {
@@ -127,14 +128,19 @@ void sp_wstate_begin(struct sp_wstate *ws, int64_t id);
 int sp_wstate_rows(struct sp_wstate *ws, const struct sp_winput *in, uint8_t *late, struct sp_err *err);
 /*
  * Ends the batch: upstream is the watermark in the input's batch-end frame
- * (SP_NO_WATERMARK if none). *out receives the output rows, borrowed until
- * the next call.
+ * (SP_NO_WATERMARK if none). The output rows come in slices of at most
+ * 16384 rows: *out receives the first (perhaps empty; NULL while no schema
+ * is known), sp_wstate_next() the others. Each is borrowed until the next
+ * call. The state is already that after the batch (for sp_wstate_changes).
  */
 int sp_wstate_end(struct sp_wstate *ws, int64_t upstream, const struct sp_batch **out, struct sp_err *err);
+/* The next slice of output: 1 and *out, or 0 when there is no more. */
+int sp_wstate_next(struct sp_wstate *ws, const struct sp_batch **out);
 /*
  * The input ended for good: in append mode (unless keep_state) every
- * remaining window is emitted, the watermark having moved to +infinity.
- * *out is NULL when there is nothing to emit.
+ * remaining window is emitted, the watermark having moved to +infinity,
+ * and the state is empty afterwards. *out is the first slice, NULL when
+ * there is nothing to emit; sp_wstate_next() gives the others.
  */
 int sp_wstate_finish(struct sp_wstate *ws, const struct sp_batch **out, struct sp_err *err);
 /* The watermark after the last batch (SP_NO_WATERMARK if none yet). */
@@ -187,7 +193,9 @@ struct sp_wstate *sp_window_state(struct sp_window *w);
 void sp_window_begin(struct sp_window *w, int64_t id);
 /* Aggregates b (of the bound schema); late rows are appended to *late when late is not NULL. */
 int sp_window_rows(struct sp_window *w, const struct sp_batch *b, struct sp_batch *late, struct sp_err *err);
+/* As sp_wstate_end(), sp_wstate_next() and sp_wstate_finish(). */
 int sp_window_end(struct sp_window *w, int64_t upstream, const struct sp_batch **out, struct sp_err *err);
+int sp_window_next(struct sp_window *w, const struct sp_batch **out);
 int sp_window_finish(struct sp_window *w, const struct sp_batch **out, struct sp_err *err);
 
 /* The whole state to or from a buffer (see sp_wstate_save). */

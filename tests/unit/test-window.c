@@ -196,6 +196,20 @@ static void run_init(struct run *r, const struct sp_wspec *spec)
 	feed_init(&r->f);
 }
 
+/* The text of the first output slice and of every slice after it. */
+static char *all_text(struct run *r, const struct sp_batch *out)
+{
+	char *all = text(out), *more;
+
+	while (out && sp_wstate_next(r->ws, &out)) {
+		more = text(out);
+		all = sp_xrealloc(all, strlen(all) + strlen(more) + 1);
+		strcat(all, more);
+		free(more);
+	}
+	return all;
+}
+
 /* Runs the rows pushed into r->f as batch id; returns the output as text. */
 static char *run_batch(struct run *r, int64_t id)
 {
@@ -214,7 +228,7 @@ static char *run_batch(struct run *r, int64_t id)
 	for (size_t i = 0; i < r->f.b.n; i++)
 		r->late_rows += late[i];
 	sp_batch_reset(&r->f.b);
-	return text(out);
+	return all_text(r, out);
 }
 
 static char *run_finish(struct run *r)
@@ -226,7 +240,7 @@ static char *run_finish(struct run *r)
 		printf("FAIL finish: %s\n", err.msg);
 		exit(2);
 	}
-	return text(out);
+	return all_text(r, out);
 }
 
 static void run_release(struct run *r)
@@ -243,7 +257,7 @@ static void expect(const char *what, char *got, const char *want)
 
 /* ---- the word count of the programming guide ---- */
 
-static struct sp_wagg_spec count_star = { SP_AGG_COUNT, 1, 0, 0, (char *)"count" };
+static struct sp_wagg_spec count_star = { SP_AGG_COUNT, 1, 0, 0, (char *)"count", NULL };
 static char *word_key[] = { (char *)"word" };
 
 static void word_count_spec(struct sp_wspec *s, enum sp_mode mode)
@@ -411,10 +425,10 @@ static void session_spec(struct sp_wspec *s, enum sp_mode mode)
 {
 	static char *key[] = { (char *)"sessionId" };
 	static struct sp_wagg_spec aggs[] = {
-		{ SP_AGG_COUNT, 1, 0, 0, (char *)"numEvents" },
-		{ SP_AGG_SUM, 0, 0, 0, (char *)"sum" },
-		{ SP_AGG_FIRST, 0, 0, 0, (char *)"first" },
-		{ SP_AGG_LAST, 0, 0, 0, (char *)"last" },
+		{ SP_AGG_COUNT, 1, 0, 0, (char *)"numEvents", NULL },
+		{ SP_AGG_SUM, 0, 0, 0, (char *)"sum", NULL },
+		{ SP_AGG_FIRST, 0, 0, 0, (char *)"first", NULL },
+		{ SP_AGG_LAST, 0, 0, 0, (char *)"last", NULL },
 	};
 
 	memset(s, 0, sizeof *s);
@@ -630,8 +644,8 @@ static void test_plain(void)
 	struct sp_wspec s;
 	struct run r;
 	static struct sp_wagg_spec aggs[] = {
-		{ SP_AGG_COUNT, 1, 0, 0, (char *)"n" },
-		{ SP_AGG_AVG, 0, 0, 0, (char *)"avg" },
+		{ SP_AGG_COUNT, 1, 0, 0, (char *)"n", NULL },
+		{ SP_AGG_AVG, 0, 0, 0, (char *)"avg", NULL },
 	};
 
 	memset(&s, 0, sizeof s);
@@ -670,6 +684,63 @@ static void test_plain(void)
 	run_release(&r);
 }
 
+/* ---- the output schema, and output in slices ---- */
+
+static void test_schema_and_slices(void)
+{
+	struct sp_wspec s;
+	struct run r;
+	struct sp_type *o;
+	const struct sp_batch *out;
+	struct sp_err err = SP_ERR_INIT;
+	char key[32];
+	size_t rows = 0, slices = 0;
+	int sorted = 1;
+	char prev[32] = "";
+
+	word_count_spec(&s, SP_MODE_COMPLETE);
+	s.slide = s.size;
+	run_init(&r, &s);
+	o = sp_wstate_schema(r.ws);
+	CHECK(o->nfields == 3 && !strcmp(o->fields[0].name, "window") && o->fields[0].flags == SP_FIELD_KEY &&
+	      o->fields[0].type->id == SP_T_STRUCT && !strcmp(o->fields[0].type->fields[1].name, "end") &&
+	      !strcmp(o->fields[1].name, "word") && o->fields[1].flags == SP_FIELD_KEY &&
+	      !strcmp(o->fields[2].name, "count") && o->fields[2].flags == 0 && o->fields[2].type->id == SP_T_LONG,
+	      "output schema: window and keys are keys");
+	/* 40000 groups: three slices, in key order */
+	for (int i = 0; i < 40000; i++) {
+		snprintf(key, sizeof key, "k%05d", (i * 7919) % 40000);
+		row(&r.f, "12:00", key, 1);
+	}
+	{
+		const struct sp_col *keys[1] = { &r.f.b.cols[1] };
+		const struct sp_col *args[1] = { &r.f.b.cols[2] };
+		struct sp_winput in = { r.f.b.n, &r.f.b.cols[0], NULL, keys, args };
+
+		sp_wstate_begin(r.ws, 0);
+		if (sp_wstate_rows(r.ws, &in, NULL, &err) < 0 || sp_wstate_end(r.ws, SP_NO_WATERMARK, &out, &err) < 0) {
+			CHECK(0, "slices: %s", err.msg);
+			run_release(&r);
+			return;
+		}
+	}
+	do {
+		slices++;
+		for (size_t i = 0; i < out->n; i++) {
+			size_t len;
+			const char *k = sp_col_str(&out->cols[1], i, &len);
+
+			if (len >= sizeof prev || (rows && strncmp(prev, k, len) >= 0))
+				sorted = 0;
+			memcpy(prev, k, len);
+			prev[len] = '\0';
+			rows++;
+		}
+	} while (sp_wstate_next(r.ws, &out));
+	CHECK(rows == 40000 && slices == 3 && sorted, "slices: %zu rows in %zu slices, sorted %d", rows, slices, sorted);
+	run_release(&r);
+}
+
 int main(void)
 {
 	test_assign();
@@ -679,6 +750,7 @@ int main(void)
 	test_watermark_append();
 	test_rejects();
 	test_plain();
+	test_schema_and_slices();
 	if (failures)
 		printf("%d failure(s)\n", failures);
 	return failures;
