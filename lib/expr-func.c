@@ -244,18 +244,22 @@ int sp_expr_regcomp(regex_t *re, const char *pat)
 				continue;
 			quantified = 1;
 		} else if (*p == '{' && isdigit((unsigned char)p[1])) {
-			char *end;
-			long lo = strtol(p + 1, &end, 10), hi = lo;
+			const char *q = strchr(p, '}');
+			long lo = strtol(p + 1, NULL, 10), hi = lo;
+			const char *comma = memchr(p, ',', q ? (size_t)(q - p) : 0);
 
-			if (*end == ',')
-				hi = isdigit((unsigned char)end[1]) ? strtol(end + 1, &end, 10) : lo + 1, end += *end == ',';
+			if (!q || quantified)
+				goto fail;
+			if (comma)
+				hi = isdigit((unsigned char)comma[1]) ? strtol(comma + 1, NULL, 10) : lo + 1;
 			copies *= (double)(hi > lo ? hi : lo) + 1;
 			if (lo > 1000 || hi > 1000 || copies > 10000)
 				goto fail;
-			if (quantified)
-				goto fail;
+			sp_buf_add(&b, p, (size_t)(q - p) + 1);
+			p = q;
 			quantified = 1;
-		} else if (*p != '}' && !(*p >= '0' && *p <= '9' && quantified)) {
+			continue;
+		} else {
 			quantified = 0;
 		}
 		sp_buf_addc(&b, *p);

@@ -2,11 +2,14 @@
 # Installs, on Debian, whatever building and testing need and is missing.
 # Safe to run again: it only acts on what is absent.
 set -e
-pkgs="gcc make pkg-config libjson-c-dev librdkafka-dev libzstd-dev zlib1g-dev zstd bats jq kcat clang libclang-rt-14-dev mandoc valgrind nodejs npm python3 gzip parallel bc gawk postgresql"
+pkgs="gcc make pkg-config libjson-c-dev librdkafka-dev libzstd-dev zlib1g-dev zstd bats jq kcat clang libclang-rt-14-dev mandoc valgrind gzip parallel bc gawk postgresql"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"
 done
+# Node.js may come from elsewhere than Debian (its npm then comes with it): look for the commands.
+command -v node >/dev/null 2>&1 || missing="$missing nodejs"
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
 if [ -n "$missing" ]; then
 	echo "deps: installing$missing"
 	sudo=
