@@ -22,7 +22,7 @@ static const struct sp_opt opts[] = {
 	{ NULL, 0, NULL, NULL, 0 },
 };
 
-static const char usage[] = "stream-select [--where EXPR] [--select LIST] [--with NAME=EXPR] [--drop COLS] ...";
+static const char usage[] = "stream-select [-w EXPR] [-s LIST] [--with NAME=EXPR] [-d COLS] ...";
 static const char about[] =
 	"Filters and transforms the rows of the frame stream on standard input and\n"
 	"writes the result to standard output. Each option is a step, repeatable;\n"

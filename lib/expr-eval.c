@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/types.h>
 
 #include "buf.h"
 #include "timefmt.h"
@@ -132,10 +133,25 @@ struct sp_expr *sp_expr_cast_to(struct sp_expr *e, struct sp_type *t)
 
 	if (sp_type_equal(e->type, t))
 		return e;
-	if (e->kind == E_LIT && e->lit.null) {
+	if (e->kind == E_LIT && (e->lit.null || (t->id != SP_T_STRUCT && t->id != SP_T_ARRAY))) {
+		/* a literal is cast now, once: 100 in "temperature > 100" becomes 100.0 */
+		struct sp_arena a = SP_ARENA_INIT;
+		struct sp_val v = e->lit;
+
+		v.t = e->type->id;
+		sp_val_cast(&v, t, &a);
+		if (!v.null && (v.t == SP_T_STRING || v.t == SP_T_BINARY)) {
+			char *p = sp_xstrndup(v.u.s.p, v.u.s.len);
+
+			free(e->litbuf);
+			e->litbuf = p;
+			v.u.s.p = p;
+		}
+		sp_arena_release(&a);
+		e->lit = v;
+		e->lit.t = t->id;
 		sp_type_unref(e->type);
 		e->type = sp_type_ref(t);
-		e->lit.t = t->id;
 		return e;
 	}
 	c = sp_expr_node(E_CAST, sp_type_ref(t));
@@ -679,10 +695,18 @@ struct sp_expr *sp_expr_compile_node(struct sp_expr_cx *c, const struct sp_ast *
 
 int sp_expr_compile(struct sp_expr **out, const struct sp_ast *a, const struct sp_expr_env *env, struct sp_err *err)
 {
+	static const struct sp_type none = { SP_T_STRUCT, 0, 0, NULL, NULL };
+	struct sp_expr_env e0;
 	struct sp_expr_cx c = { env, err, sp_now_us() };
-	struct sp_expr *e = sp_expr_compile_node(&c, a, 1);
+	struct sp_expr *e;
 
-	if (!e)
+	/* no schema: an expression of literals only */
+	if (!env->schema) {
+		e0 = *env;
+		e0.schema = (struct sp_type *)&none;
+		c.env = &e0;
+	}
+	if (!(e = sp_expr_compile_node(&c, a, 1)))
 		return -1;
 	*out = e;
 	return 0;
@@ -1022,6 +1046,119 @@ void sp_expr_ev(struct sp_expr *e, const struct sp_batch *b, size_t row, struct 
 		sp_expr_ev_fn(e, b, row, out, a);
 		return;
 	}
+}
+
+static inline int holds(int op, int c)
+{
+	switch (op) {
+	case OP_EQ: return c == 0;
+	case OP_NE: return c != 0;
+	case OP_LT: return c < 0;
+	case OP_LE: return c <= 0;
+	case OP_GT: return c > 0;
+	default: return c >= 0;
+	}
+}
+
+static inline int cmp_f64(double x, double y)
+{
+	if (isnan(x) || isnan(y))
+		return isnan(x) - isnan(y);
+	return (x > y) - (x < y);
+}
+
+static int flip(int op)
+{
+	switch (op) {
+	case OP_LT: return OP_GT;
+	case OP_LE: return OP_GE;
+	case OP_GT: return OP_LT;
+	case OP_GE: return OP_LE;
+	default: return op;
+	}
+}
+
+/* column OP literal, over the candidate rows, without building values: -1 if not that shape */
+static ssize_t select_cmp(struct sp_expr *e, const struct sp_batch *b, size_t *rows, size_t n)
+{
+	struct sp_expr *l = e->k[0], *r = e->k[1];
+	const struct sp_col *c;
+	int op = e->op;
+	size_t k = 0;
+
+	if (l->kind == E_LIT && r->kind == E_COL) {
+		struct sp_expr *t = l;
+
+		l = r;
+		r = t;
+		op = flip(op);
+	}
+	if (op == OP_EQNS || l->kind != E_COL || r->kind != E_LIT || r->lit.null)
+		return -1;
+	c = &b->cols[l->col];
+	switch (c->type->id) {
+	case SP_T_LONG: case SP_T_TIMESTAMP: case SP_T_DATE: {
+		const int64_t *d = c->data, y = r->lit.u.i;
+
+		for (size_t i = 0; i < n; i++)
+			if (!sp_col_isnull(c, rows[i]) && holds(op, (d[rows[i]] > y) - (d[rows[i]] < y)))
+				rows[k++] = rows[i];
+		return (ssize_t)k;
+	}
+	case SP_T_DOUBLE: {
+		const double *d = c->data, y = r->lit.u.d;
+
+		for (size_t i = 0; i < n; i++)
+			if (!sp_col_isnull(c, rows[i]) && holds(op, cmp_f64(d[rows[i]], y)))
+				rows[k++] = rows[i];
+		return (ssize_t)k;
+	}
+	case SP_T_STRING: {
+		const char *y = r->lit.u.s.p;
+		size_t yl = r->lit.u.s.len;
+
+		for (size_t i = 0; i < n; i++) {
+			size_t len, m;
+			const char *s;
+			int cmp;
+
+			if (sp_col_isnull(c, rows[i]))
+				continue;
+			s = sp_col_str(c, rows[i], &len);
+			if ((op == OP_EQ || op == OP_NE) && len != yl) {
+				cmp = 1;
+			} else {
+				m = len < yl ? len : yl;
+				cmp = m ? memcmp(s, y, m) : 0;
+				if (!cmp)
+					cmp = (len > yl) - (len < yl);
+			}
+			if (holds(op, cmp))
+				rows[k++] = rows[i];
+		}
+		return (ssize_t)k;
+	}
+	default:
+		return -1;
+	}
+}
+
+size_t sp_expr_select(struct sp_expr *e, const struct sp_batch *b, size_t *rows, size_t n, struct sp_arena *scratch)
+{
+	size_t k = 0;
+	ssize_t fast;
+
+	if (e->kind == E_AND) {
+		/* the second condition only sees the rows the first kept */
+		n = sp_expr_select(e->k[0], b, rows, n, scratch);
+		return sp_expr_select(e->k[1], b, rows, n, scratch);
+	}
+	if (e->kind == E_CMP && (fast = select_cmp(e, b, rows, n)) >= 0)
+		return (size_t)fast;
+	for (size_t i = 0; i < n; i++)
+		if (sp_expr_true(e, b, rows[i], scratch))
+			rows[k++] = rows[i];
+	return k;
 }
 
 void sp_expr_eval(struct sp_expr *e, const struct sp_batch *b, size_t row, struct sp_val *out, struct sp_arena *scratch)

@@ -11,13 +11,17 @@
  * Errors are usage errors (exit status 2) whose message shows the
  * expression with a caret under the place:
  *
- *   syntax error at column 18: expected ')'
+ *   syntax error at column 18: expected ')' before end of expression
  *       amount > (1 + tax
  *                        ^
  *
  * Ownership: an AST owns its nodes and a copy of the text; a compiled
- * expression keeps no pointer into the AST. Values from sp_expr_eval are
- * borrowed from the batch, the expression or the arena.
+ * expression keeps no pointer into the AST or the schema. Values from
+ * sp_expr_eval are borrowed from the batch, the expression or the arena:
+ * strings live until the arena is reset; structs and arrays an expression
+ * builds (struct(), split(), from_json(), ...) live until the expression
+ * is evaluated on another batch or on a row not after the last one, so
+ * rows must be evaluated in increasing order to keep earlier values.
  */
 #ifndef SP_EXPR_H
 #define SP_EXPR_H
@@ -55,7 +59,7 @@ char *sp_expr_column_name(const struct sp_ast *a, const struct sp_type *schema);
 int sp_is_aggregate(const char *name);
 
 struct sp_expr_env {
-	const struct sp_type *schema;	/* the input's columns */
+	const struct sp_type *schema;	/* the input's columns (NULL: none) */
 	const char *const *qualifiers;	/* table names accepted before a column ("clicks.ad_id") */
 	size_t nqualifiers;
 	int allow_generator;		/* explode() may appear at the top */
@@ -73,6 +77,13 @@ int sp_expr_generator(const struct sp_expr *e, int *outer);
 void sp_expr_eval(struct sp_expr *e, const struct sp_batch *b, size_t row, struct sp_val *out, struct sp_arena *scratch);
 /* WHERE: 1 only when the value is TRUE (NULL and FALSE drop the row). */
 int sp_expr_true(struct sp_expr *e, const struct sp_batch *b, size_t row, struct sp_arena *scratch);
+/*
+ * WHERE over many rows: rows[0..n) are row numbers of b, in increasing
+ * order; those for which e is TRUE are kept, in place and in order, and
+ * their count returned. Faster than sp_expr_true() row by row: simple
+ * comparisons of a column with a literal run as tight loops.
+ */
+size_t sp_expr_select(struct sp_expr *e, const struct sp_batch *b, size_t *rows, size_t n, struct sp_arena *scratch);
 void sp_expr_free(struct sp_expr *e);
 
 /* Casts v to type t (Spark's non-ANSI CAST: what does not convert is NULL); strings go in the arena. */

@@ -29,8 +29,10 @@ struct step {
 	struct sp_expr *pred;		/* WHERE */
 	struct sp_batch out;
 	struct sp_col *owned;		/* computed columns, by output index */
-	size_t *rows;			/* WHERE/generator: selected input rows */
+	size_t *rows;			/* WHERE: selected input rows */
 	size_t rows_cap;
+	struct sp_val *vals;		/* generator: the other columns' values of a row */
+	size_t vals_cap;
 };
 
 struct sp_select {
@@ -120,6 +122,7 @@ void sp_select_free(struct sp_select *s)
 	for (size_t i = 0; i < s->nsteps; i++) {
 		step_unbind(&s->steps[i]);
 		free(s->steps[i].rows);
+		free(s->steps[i].vals);
 		free(s->steps[i].text);
 	}
 	free(s->steps);
@@ -390,6 +393,41 @@ int sp_select_bind(struct sp_select *s, struct sp_type *schema, struct sp_err *e
 	return 0;
 }
 
+/*
+ * Appends rows[0..k) of src to dst (an owned column of the same type):
+ * fixed-size and string columns in tight loops, others row by row.
+ */
+static void gather(struct sp_col *dst, const struct sp_col *src, const size_t *rows, size_t k)
+{
+	switch (src->type->id) {
+	case SP_T_LONG: case SP_T_TIMESTAMP: case SP_T_DATE: case SP_T_DOUBLE: case SP_T_BOOLEAN:
+		if (src->valid)
+			break;
+		/* no NULLs to carry: the values' bits move as they are */
+		for (size_t i = 0; i < k; i++) {
+			if (src->type->id == SP_T_BOOLEAN)
+				sp_col_push_bool(dst, sp_col_bool(src, rows[i]));
+			else
+				sp_col_push_i64(dst, sp_col_i64(src, rows[i]));
+		}
+		return;
+	case SP_T_STRING: case SP_T_BINARY:
+		if (src->valid)
+			break;
+		for (size_t i = 0; i < k; i++) {
+			size_t len;
+			const char *p = sp_col_str(src, rows[i], &len);
+
+			sp_col_push_bytes(dst, p, len);
+		}
+		return;
+	default:
+		break;
+	}
+	for (size_t i = 0; i < k; i++)
+		sp_col_push_from(dst, src, rows[i]);
+}
+
 static size_t *rows_room(struct step *st, size_t n)
 {
 	sp_grow(&st->rows, &st->rows_cap, n ? n : 1, sizeof *st->rows);
@@ -406,8 +444,8 @@ static int apply_step(struct step *st, const struct sp_batch *in, const struct s
 		size_t *rows = rows_room(st, n);
 
 		for (size_t r = 0; r < n; r++)
-			if (sp_expr_true(st->pred, in, r, a))
-				rows[kept++] = r;
+			rows[r] = r;
+		kept = sp_expr_select(st->pred, in, rows, n, a);
 		if (kept == n) {
 			*out = in;
 			return 0;
@@ -416,8 +454,7 @@ static int apply_step(struct step *st, const struct sp_batch *in, const struct s
 			struct sp_col *c = &st->owned[i];
 
 			sp_col_reset(c);
-			for (size_t k = 0; k < kept; k++)
-				sp_col_push_from(c, &in->cols[i], rows[k]);
+			gather(c, &in->cols[i], rows, kept);
 			o->cols[i] = *c;
 		}
 		o->n = kept;
@@ -425,12 +462,11 @@ static int apply_step(struct step *st, const struct sp_batch *in, const struct s
 		return 0;
 	}
 	if (st->gen >= 0) {
-		/* explode: one output row per element; the other columns repeat */
+		/* explode: one output row per element; the other columns, computed once per input row, repeat */
 		struct sp_expr *g = st->ex[st->gen];
 		struct sp_col *gc = &st->owned[st->gen];
-		size_t *rows = rows_room(st, n);
 
-		(void)rows;
+		sp_grow(&st->vals, &st->vals_cap, st->n, sizeof *st->vals);
 		for (size_t i = 0; i < st->n; i++)
 			sp_col_reset(&st->owned[i]);
 		for (size_t r = 0; r < n; r++) {
@@ -440,22 +476,21 @@ static int apply_step(struct step *st, const struct sp_batch *in, const struct s
 			times = v.null ? 0 : v.u.arr.len;
 			if (!times && !st->gen_outer)
 				continue;
+			for (size_t i = 0; i < st->n; i++)
+				if ((int)i != st->gen && st->ex[i])
+					sp_expr_eval(st->ex[i], in, r, &st->vals[i], a);
 			for (size_t k = 0; k < (times ? times : 1); k++) {
 				if (times)
 					sp_col_push_from(gc, v.u.arr.elems, v.u.arr.start + k);
 				else
 					sp_col_push_null(gc);
 				for (size_t i = 0; i < st->n; i++) {
-					struct sp_val x;
-
 					if ((int)i == st->gen)
 						continue;
-					if (st->ex[i]) {
-						sp_expr_eval(st->ex[i], in, r, &x, a);
-						sp_col_push_val(&st->owned[i], &x);
-					} else {
+					if (st->ex[i])
+						sp_col_push_val(&st->owned[i], &st->vals[i]);
+					else
 						sp_col_push_from(&st->owned[i], &in->cols[st->src[i]], r);
-					}
 				}
 				kept++;
 			}

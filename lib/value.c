@@ -290,9 +290,50 @@ static int word_is(const char *s, size_t n, const char *w)
 
 static struct sp_type *ddl_type(struct ddl_parser *dp);
 
+/*
+ * The field names of a struct being parsed, hashed, so that checking for
+ * a duplicate stays cheap in a schema of thousands of columns.
+ */
+struct name_set {
+	uint32_t *slot;		/* field index + 1, or 0 */
+	size_t cap;		/* a power of two */
+};
+
+static size_t name_hash(const char *s, size_t mask)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (; *s; s++)
+		h = (h ^ (uint8_t)*s) * 1099511628211ull;
+	return (size_t)h & mask;
+}
+
+/* Adds field i of st; 0, or -1 if a field of the same name is there already. */
+static int name_set_add(struct name_set *ns, const struct sp_type *st, size_t i)
+{
+	size_t k;
+
+	if ((i + 1) * 2 > ns->cap) {
+		free(ns->slot);
+		ns->cap = ns->cap ? ns->cap * 2 : 16;
+		ns->slot = sp_xcalloc(ns->cap, sizeof *ns->slot);
+		for (size_t j = 0; j < i; j++) {
+			for (k = name_hash(st->fields[j].name, ns->cap - 1); ns->slot[k]; k = (k + 1) & (ns->cap - 1))
+				;
+			ns->slot[k] = (uint32_t)j + 1;
+		}
+	}
+	for (k = name_hash(st->fields[i].name, ns->cap - 1); ns->slot[k]; k = (k + 1) & (ns->cap - 1))
+		if (!strcmp(st->fields[ns->slot[k] - 1].name, st->fields[i].name))
+			return -1;
+	ns->slot[k] = (uint32_t)i + 1;
+	return 0;
+}
+
 static struct sp_type *ddl_struct_body(struct ddl_parser *dp, char close)
 {
 	struct sp_type *st = sp_type_new_struct();
+	struct name_set seen = { NULL, 0 };
 
 	skip_ws(dp);
 	if (close && *dp->p == close)
@@ -311,13 +352,6 @@ static struct sp_type *ddl_struct_body(struct ddl_parser *dp, char close)
 			free(name);
 			goto fail;
 		}
-		if (sp_type_field_index(st, name, strlen(name)) >= 0 &&
-		    !strcmp(st->fields[sp_type_field_index(st, name, strlen(name))].name, name)) {
-			sp_err_usage(dp->err, "bad schema: duplicate column '%s': '%s'", name, dp->text);
-			free(name);
-			sp_type_unref(ft);
-			goto fail;
-		}
 		if (st->nfields >= SP_TYPE_MAX_FIELDS) {
 			free(name);
 			sp_type_unref(ft);
@@ -325,6 +359,11 @@ static struct sp_type *ddl_struct_body(struct ddl_parser *dp, char close)
 			goto fail;
 		}
 		sp_type_add_field(st, name, ft, 0);
+		if (name_set_add(&seen, st, st->nfields - 1) < 0) {
+			sp_err_usage(dp->err, "bad schema: duplicate column '%s': '%s'", name, dp->text);
+			free(name);
+			goto fail;
+		}
 		free(name);
 		/* NOT NULL and COMMENT 'text' are accepted and ignored, as nullability is. */
 		for (;;) {
@@ -366,8 +405,10 @@ static struct sp_type *ddl_struct_body(struct ddl_parser *dp, char close)
 			break;
 		dp->p++;
 	}
+	free(seen.slot);
 	return st;
 fail:
+	free(seen.slot);
 	sp_type_unref(st);
 	return NULL;
 }

@@ -177,6 +177,6 @@ sel() {
 
 @test "-h prints the usage and the options" {
 	run -0 stream-select -h
-	[ "${lines[0]}" = "usage: stream-select [--where EXPR] [--select LIST] [--with NAME=EXPR] [--drop COLS] ..." ]
+	[ "${lines[0]}" = "usage: stream-select [-w EXPR] [-s LIST] [--with NAME=EXPR] [-d COLS] ..." ]
 	[[ $output == *"--where EXPR"* ]]
 }

@@ -5,7 +5,7 @@ load ../helpers
 
 synopsis() {
 	mandoc -Tascii "$SP_TOP/man/$1.1" | col -b |
-		sed -n '/^SYNOPSIS/,/^[A-Z]/p' | sed '1d;$d' | tr -s ' \n' ' ' | sed 's/^ //; s/ $//'
+		sed -n '/^SYNOPSIS/,/^[A-Z]/p' | sed '1d;$d' | tr -s ' \t\n' '   ' | sed 's/^ //; s/ $//'
 }
 
 usage_line() {

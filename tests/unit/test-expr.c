@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "expr.h"
+#include "select.h"
 #include "format.h"
 #include "timefmt.h"
 #include "value.h"
@@ -879,6 +880,135 @@ static void check_many_rows(void)
 	sp_type_unref(t);
 }
 
+/* A batch of n rows: id LONG (0..n-1), name STRING ("n<id>"), words ARRAY<STRING>. */
+static void small_batch(struct sp_batch *b, const char *ddl, size_t n)
+{
+	struct sp_type *t;
+	struct sp_err err = SP_ERR_INIT;
+
+	if (sp_type_parse_ddl(ddl, &t, &err) < 0) {
+		fprintf(stderr, "test-expr: %s\n", err.msg);
+		exit(1);
+	}
+	sp_batch_init(b, t);
+	sp_type_unref(t);
+	for (size_t i = 0; i < n; i++) {
+		char s[32];
+		int len = snprintf(s, sizeof s, "n%zu", i);
+
+		sp_col_push_i64(&b->cols[0], (int64_t)i);
+		sp_col_push_bytes(&b->cols[1], s, (size_t)len);
+		if (b->schema->nfields > 2) {
+			for (size_t k = 0; k < i % 3; k++)
+				sp_col_push_bytes(&b->cols[2].child[0], s, (size_t)len);
+			sp_col_push_array(&b->cols[2]);
+		}
+		sp_batch_row_done(b);
+	}
+}
+
+static char *batch_text(const struct sp_batch *b)
+{
+	struct sp_buf out = SP_BUF_INIT;
+
+	for (size_t r = 0; r < b->n; r++) {
+		for (size_t c = 0; c < b->schema->nfields; c++) {
+			struct sp_val v;
+
+			sp_col_get(&b->cols[c], r, &v);
+			sp_buf_printf(&out, "%s%s=", c ? " " : "", b->schema->fields[c].name);
+			if (v.null)
+				sp_buf_puts(&out, "NULL");
+			else
+				sp_val_format(&out, &v);
+		}
+		sp_buf_addc(&out, ';');
+	}
+	return sp_buf_take(&out);
+}
+
+/* The select steps: order, sharing, generators, and a schema change. */
+static void check_select(void)
+{
+	struct sp_select *s = sp_select_new();
+	struct sp_err err = SP_ERR_INIT;
+	struct sp_batch b1, b2;
+	const struct sp_batch *out;
+	char *txt;
+
+	small_batch(&b1, "id LONG, name STRING, words ARRAY<STRING>", 4);
+	if (sp_select_add(s, SP_STEP_WHERE, "id >= 0", &err) < 0 ||
+	    sp_select_add(s, SP_STEP_WITH, "k = id * 10", &err) < 0 ||
+	    sp_select_add(s, SP_STEP_SELECT, "name, explode_outer(words) AS w, k", &err) < 0 ||
+	    sp_select_add(s, SP_STEP_DROP, "nothing", &err) < 0 || sp_select_bind(s, b1.schema, &err) < 0 ||
+	    sp_select_apply(s, &b1, &out, &err) < 0) {
+		FAIL("select: %s", err.msg);
+		return;
+	}
+	txt = batch_text(out);
+	if (strcmp(txt, "name=n0 w=NULL k=0;name=n1 w=n1 k=10;name=n2 w=n2 k=20;name=n2 w=n2 k=20;"
+		   "name=n3 w=NULL k=30;"))
+		FAIL("select: %s", txt);
+	free(txt);
+	sp_select_free(s);
+
+	/* a filter that keeps everything passes the batch on; one that keeps some copies */
+	s = sp_select_new();
+	sp_select_add(s, SP_STEP_WHERE, "id < 100", &err);
+	sp_select_bind(s, b1.schema, &err);
+	sp_select_apply(s, &b1, &out, &err);
+	if (out != &b1)
+		FAIL("where: a batch kept whole was copied");
+	sp_select_free(s);
+	s = sp_select_new();
+	sp_select_add(s, SP_STEP_WHERE, "id % 2 = 1", &err);
+	sp_select_add(s, SP_STEP_SELECT, "*", &err);
+	sp_select_bind(s, b1.schema, &err);
+	sp_select_apply(s, &b1, &out, &err);
+	txt = batch_text(out);
+	if (strcmp(txt, "id=1 name=n1 words=[n1];id=3 name=n3 words=[];"))
+		FAIL("where: %s", txt);
+	free(txt);
+
+	/* a new schema: the same steps compile again */
+	small_batch(&b2, "name STRING, id LONG", 0);
+	sp_batch_release(&b2);
+	small_batch(&b2, "id LONG, name STRING, extra DOUBLE", 0);
+	for (int i = 0; i < 3; i++) {
+		sp_col_push_i64(&b2.cols[0], i);
+		sp_col_push_bytes(&b2.cols[1], "x", 1);
+		sp_col_push_f64(&b2.cols[2], i / 2.0);
+		sp_batch_row_done(&b2);
+	}
+	if (sp_select_bind(s, b2.schema, &err) < 0 || sp_select_apply(s, &b2, &out, &err) < 0) {
+		FAIL("rebind: %s", err.msg);
+	} else {
+		txt = batch_text(out);
+		if (strcmp(txt, "id=1 name=x extra=0.5;"))
+			FAIL("rebind: %s", txt);
+		free(txt);
+	}
+	sp_select_free(s);
+
+	/* errors: syntax at add time, names at bind time */
+	s = sp_select_new();
+	err = (struct sp_err)SP_ERR_INIT;
+	if (sp_select_add(s, SP_STEP_SELECT, "a,, b", &err) == 0 || err.status != SP_EXIT_USAGE)
+		FAIL("'a,, b' added");
+	err = (struct sp_err)SP_ERR_INIT;
+	if (sp_select_add(s, SP_STEP_WITH, "= 1", &err) == 0 ||
+	    strcmp(err.msg, "--with wants 'name = expression', not '= 1'"))
+		FAIL("'= 1': %s", err.msg);
+	err = (struct sp_err)SP_ERR_INIT;
+	sp_select_add(s, SP_STEP_SELECT, "explode(words), explode(words)", &err);
+	if (sp_select_bind(s, b1.schema, &err) == 0 ||
+	    strcmp(err.msg, "only one generator (explode) is allowed per --select, as in Spark"))
+		FAIL("two generators: %s", err.msg);
+	sp_select_free(s);
+	sp_batch_release(&b1);
+	sp_batch_release(&b2);
+}
+
 int main(void)
 {
 	build_row();
@@ -888,6 +1018,7 @@ int main(void)
 	check_lists();
 	check_qualifiers();
 	check_many_rows();
+	check_select();
 	sp_batch_release(&batch);
 	if (failures)
 		fprintf(stderr, "test-expr: %d failures\n", failures);
