@@ -47,7 +47,11 @@ struct sp_type *sp_type_new_array(struct sp_type *elem)
 
 void sp_type_add_field(struct sp_type *st, const char *name, struct sp_type *type, unsigned flags)
 {
-	st->fields = sp_xrealloc(st->fields, (st->nfields + 1) * sizeof *st->fields);
+	size_t n = st->nfields;
+
+	/* Capacity doubles at powers of two: wide schemas are built in linear time. */
+	if (n < 4 || !(n & (n - 1)))
+		st->fields = sp_xrealloc(st->fields, (n < 4 ? 4 : 2 * n) * sizeof *st->fields);
 	st->fields[st->nfields].name = sp_xstrdup(name);
 	st->fields[st->nfields].type = type;
 	st->fields[st->nfields].flags = flags;
