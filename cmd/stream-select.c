@@ -6,19 +6,19 @@
  */
 #include "sp.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "select.h"
 
-enum { OPT_WHERE = 1, OPT_SELECT, OPT_WITH, OPT_DROP, OPT_QUIET, OPT_VERBOSE };
+enum { OPT_WHERE = 1, OPT_SELECT, OPT_WITH, OPT_DROP };
 
 static const struct sp_opt opts[] = {
 	{ "where", 'w', "EXPR", "keep the rows for which EXPR is true (filter)", OPT_WHERE },
 	{ "select", 's', "LIST", "compute these columns: 'EXPR [AS name], ...' (*, t.*, explode())", OPT_SELECT },
 	{ "with", 0, "NAME=EXPR", "add or replace one column (withColumn)", OPT_WITH },
 	{ "drop", 'd', "COLS", "remove these columns, comma-separated (missing ones are ignored)", OPT_DROP },
-	{ "quiet", 'q', NULL, "print no warnings", OPT_QUIET },
-	{ "verbose", 'v', NULL, "print more", OPT_VERBOSE },
+	SP_OPT_VERBOSITY,
 	{ NULL, 0, NULL, NULL, 0 },
 };
 
@@ -46,12 +46,6 @@ static void parse_args(int argc, char **argv, struct sp_select *sel, struct sp_e
 			if (!err->set)
 				sp_select_add(sel, kinds[id], arg, err);
 			break;
-		case OPT_QUIET:
-			sp_verbose = 0;
-			break;
-		case OPT_VERBOSE:
-			sp_verbose++;
-			break;
 		default:
 			sp_usage_error("unexpected argument '%s' (expressions go after --where, --select, ...)", arg);
 		}
@@ -68,6 +62,12 @@ static int pass(struct sp_select *sel, struct sp_writer *wr, struct sp_frame *fr
 	case SP_FR_SCHEMA:
 		if (sp_select_bind(sel, fr->schema, err) < 0)
 			return -1;
+		if (sp_verbose > 1) {
+			char *ddl = sp_type_ddl_new(sp_select_schema(sel));
+
+			sp_warn("output columns: %s", ddl);
+			free(ddl);
+		}
 		return sp_writer_schema(wr, sp_select_schema(sel), err);
 	case SP_FR_ROWS:
 		if (sp_select_apply(sel, fr->batch, &out, err) < 0)

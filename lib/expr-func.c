@@ -442,6 +442,7 @@ static int type_call(struct call *k, int fn, struct sp_type **rt)
 			return -1;
 		}
 		e->has_re = 1;
+		e->neg = !*s;	/* split(s, ''): characters */
 		if (n == 3 && want(k, 2, fn == F_REGEXP_REPLACE ? SP_T_STRING : SP_T_LONG) < 0)
 			return -1;
 		*rt = fn == F_SPLIT ? sp_type_new_array(prim(SP_T_STRING)) : prim(SP_T_STRING);
@@ -843,7 +844,7 @@ static double round_decimal(double x, int64_t scale, int half_even)
 		return x;
 	keep = exp10 + (int)scale;	/* digits to keep */
 	if (keep < 0)
-		return neg ? -0.0 : 0.0;
+		return 0.0;	/* a BigDecimal has no negative zero */
 	if (keep < nd) {
 		int up = digits[keep] > '5' || (digits[keep] == '5' && (!half_even || keep + 1 < nd ||
 								       (keep > 0 && (digits[keep - 1] - '0') % 2)));
@@ -872,7 +873,7 @@ static double round_decimal(double x, int64_t scale, int half_even)
 			}
 		}
 		if (!nd)
-			return neg ? -0.0 : 0.0;
+			return 0.0;	/* a BigDecimal has no negative zero */
 	}
 	snprintf(out, sizeof out, "%s0.%.*se%d", neg ? "-" : "", nd, digits, exp10);
 	return strtod(out, NULL);
@@ -1342,11 +1343,30 @@ void sp_expr_ev_fn(struct sp_expr *e, const struct sp_batch *b, size_t row, stru
 			sp_buf_add(buf, v[0].u.s.p, v[0].u.s.len);
 		buf_result(out, buf, a);
 		return;
-	case F_SPLIT:
+	case F_SPLIT: {
+		int64_t limit = n > 2 ? v[2].u.i : -1;
+
 		col = tmp_col(e, b, row);
-		regex_walk(e, v[0].u.s.p, v[0].u.s.len, n > 2 ? v[2].u.i : -1, NULL, col, NULL);
+		if (e->neg && v[0].u.s.len) {
+			/* Spark splits on an empty pattern into characters, with no empty last piece */
+			const char *s = v[0].u.s.p;
+			size_t len = v[0].u.s.len, chars = utf8_len(s, len), at = 0;
+			size_t pieces = limit <= 0 || (uint64_t)limit > chars ? chars : (size_t)limit;
+
+			for (size_t i = 0; i + 1 < pieces; i++) {
+				size_t cl = utf8_off(s + at, len - at, 1);
+
+				sp_col_push_bytes(col->child, s + at, cl);
+				at += cl;
+			}
+			sp_col_push_bytes(col->child, s + at, len - at);
+			sp_col_push_array(col);
+		} else {
+			regex_walk(e, v[0].u.s.p, v[0].u.s.len, limit, NULL, col, NULL);
+		}
 		sp_col_get(col, col->n - 1, out);
 		return;
+	}
 	case F_REGEXP_REPLACE:
 		regex_walk(e, v[0].u.s.p, v[0].u.s.len, -1, &v[2], NULL, buf);
 		buf_result(out, buf, a);

@@ -29,7 +29,11 @@ struct sp_lexer {
 	struct sp_buf s;	/* T_NUM, T_STR, T_IDENT, T_QIDENT: the decoded text */
 	int is_float;		/* T_NUM: has a '.', an exponent or a D suffix */
 	struct sp_err *err;
+	int depth;		/* the parser's recursion */
 };
+
+/* Deepest nesting of an expression: recursion in the parser, the compiler and evaluation stays bounded. */
+#define SP_EXPR_MAX_DEPTH 1000
 
 void sp_lex_init(struct sp_lexer *lx, const char *text, struct sp_err *err);
 void sp_lex_release(struct sp_lexer *lx);
@@ -75,6 +79,7 @@ struct sp_ast {
 	const char *text;	/* the whole expression */
 	size_t start, end;	/* this node's span of it */
 	int owns_text;
+	int depth;		/* 1 for a leaf */
 };
 
 /* ---- typed tree ---- */
@@ -91,26 +96,24 @@ enum fn {
 	F_TS_MILLIS, F_UNIX_TS, F_FROM_UNIXTIME, F_DATE_TRUNC, F_DATE_FORMAT, F_YEAR, F_MONTH, F_DAY, F_HOUR,
 	F_MINUTE, F_SECOND, F_DOW, F_FROM_JSON, F_TO_JSON, F_STRUCT, F_NAMED_STRUCT, F_ARRAY, F_SIZE,
 	F_CONTAINS, F_ELEMENT_AT, F_EXPLODE, F_EXPLODE_OUTER, F_INSTR, F_LOCATE, F_LPAD, F_RPAD,
-	F_REGEXP_REPLACE, F_REGEXP_EXTRACT, F_MD5, F_SHA2, F_HASH, F_UUID, F_SIGNUM, F_INITCAP, F_REVERSE,
+	F_REGEXP_REPLACE, F_REGEXP_EXTRACT, F_UUID, F_SIGNUM, F_INITCAP, F_REVERSE,
 	F_REPEAT, F_LEFT, F_RIGHT, F_STARTSWITH, F_ENDSWITH, F_CONTAINS_STR, F_NVL2, F_DATE_ADD, F_DATE_SUB,
 	F_DATEDIFF, F_UNIX_MILLIS, F_UNIX_SECONDS, F_QUARTER, F_DAYOFYEAR, F_WEEKOFYEAR, F_ARRAY_JOIN,
-	F_SORT_ARRAY, F_ARRAY_DISTINCT, F_ISNULL, F_ISNOTNULL, F_ISNAN, F_NANVL, F_TYPEOF, F_GET_JSON,
+	F_ISNULL, F_ISNOTNULL, F_ISNAN, F_NANVL, F_TYPEOF,
 };
 
 struct sp_expr {
 	enum ekind kind;
 	int op;			/* operator or enum fn */
-	int neg;
+	int neg;		/* NOT IN, NOT LIKE, IS NOT, ...; split(): the pattern is empty */
 	struct sp_type *type;	/* one reference */
 	struct sp_expr **k;	/* operands */
 	size_t nk;
-	int col;		/* E_COL: column; E_FIELD: field */
+	int col;		/* E_COL: column; E_FIELD: field; E_LIKE: the escape character */
 	struct sp_val lit;	/* E_LIT; E_TSADD: the interval (us) */
 	char *litbuf;		/* E_LIT: a string's bytes */
 	regex_t re;		/* RLIKE, split, regexp_*: the compiled pattern */
 	int has_re;
-	char **parts;		/* get_json_object's path */
-	size_t nparts;
 	struct sp_buf sb;	/* strings being built (expr-func.c) */
 	struct sp_buf subj;	/* a regular expression's subject, NUL-terminated */
 	struct sp_col tmp;	/* built structs and arrays (expr-func.c) */

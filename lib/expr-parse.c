@@ -40,6 +40,7 @@ static struct sp_ast *node(enum ast_kind k, struct sp_lexer *lx, size_t start)
 	a->text = lx->text;
 	a->start = start;
 	a->end = lx->end;
+	a->depth = 1;
 	return a;
 }
 
@@ -47,6 +48,8 @@ static void add_kid(struct sp_ast *a, struct sp_ast *kid)
 {
 	a->kids = sp_xrealloc(a->kids, (a->nkids + 1) * sizeof *a->kids);
 	a->kids[a->nkids++] = kid;
+	if (kid->depth + 1 > a->depth)
+		a->depth = kid->depth + 1;
 	if (kid->end > a->end)
 		a->end = kid->end;
 }
@@ -74,6 +77,15 @@ static struct sp_ast *binary(struct sp_lexer *lx, int op, struct sp_ast *l, stru
 	add_kid(a, l);
 	add_kid(a, r);
 	return a;
+}
+
+/* Guards the recursion of parenthesized and prefixed expressions. */
+static int enter(struct sp_lexer *lx)
+{
+	if (++lx->depth <= SP_EXPR_MAX_DEPTH)
+		return 0;
+	sp_lex_fail(lx, lx->start, "expression nested too deeply");
+	return -1;
 }
 
 static struct sp_ast *parse_expr(struct sp_lexer *lx);
@@ -420,7 +432,11 @@ static struct sp_ast *parse_unary(struct sp_lexer *lx)
 		int neg = sp_lex_op(lx, "-");
 		struct sp_ast *x, *a;
 
-		if (sp_lex_next(lx) < 0 || !(x = parse_unary(lx)))
+		if (sp_lex_next(lx) < 0 || enter(lx) < 0)
+			return NULL;
+		x = parse_unary(lx);
+		lx->depth--;
+		if (!x)
 			return NULL;
 		if (!neg)
 			return x;
@@ -607,7 +623,11 @@ static struct sp_ast *parse_not(struct sp_lexer *lx)
 	if (sp_lex_kw(lx, "NOT") || sp_lex_op(lx, "!")) {
 		struct sp_ast *x, *a;
 
-		if (sp_lex_next(lx) < 0 || !(x = parse_not(lx)))
+		if (sp_lex_next(lx) < 0 || enter(lx) < 0)
+			return NULL;
+		x = parse_not(lx);
+		lx->depth--;
+		if (!x)
 			return NULL;
 		a = node(A_UNARY, lx, start);
 		a->op = OP_NOT;
@@ -633,14 +653,33 @@ static struct sp_ast *parse_and(struct sp_lexer *lx)
 
 static struct sp_ast *parse_expr(struct sp_lexer *lx)
 {
-	struct sp_ast *a = parse_and(lx), *b;
+	struct sp_ast *a, *b;
 
+	if (enter(lx) < 0)
+		return NULL;
+	a = parse_and(lx);
 	while (a && sp_lex_kw(lx, "OR")) {
 		if (sp_lex_next(lx) < 0 || !(b = parse_and(lx))) {
 			sp_ast_free(a);
-			return NULL;
+			a = NULL;
+			break;
 		}
 		a = binary(lx, OP_OR, a, b);
+	}
+	lx->depth--;
+	return a;
+}
+
+/* A whole expression: also no deeper than the limit when built by loops (1 + 1 + ...). */
+static struct sp_ast *parse_whole(struct sp_lexer *lx)
+{
+	size_t start = lx->start;
+	struct sp_ast *a = parse_expr(lx);
+
+	if (a && a->depth > SP_EXPR_MAX_DEPTH) {
+		sp_lex_fail(lx, start, "expression nested too deeply");
+		sp_ast_free(a);
+		return NULL;
 	}
 	return a;
 }
@@ -659,7 +698,7 @@ int sp_ast_parse(struct sp_ast **out, const char *text, struct sp_err *err)
 	struct sp_ast *a = NULL;
 
 	sp_lex_init(&lx, copy, err);
-	if (sp_lex_next(&lx) == 0 && (a = parse_expr(&lx)) && lx.k != T_EOF) {
+	if (sp_lex_next(&lx) == 0 && (a = parse_whole(&lx)) && lx.k != T_EOF) {
 		sp_lex_fail(&lx, lx.start, "unexpected text after the expression");
 		sp_ast_free(a);
 		a = NULL;
@@ -686,7 +725,7 @@ int sp_ast_parse_list(struct sp_ast ***items, char ***aliases, size_t *n, const 
 	if (sp_lex_next(&lx) < 0)
 		goto fail;
 	for (;;) {
-		if (!(a = parse_expr(&lx)))
+		if (!(a = parse_whole(&lx)))
 			goto fail;
 		v = sp_xrealloc(v, (k + 1) * sizeof *v);
 		al = sp_xrealloc(al, (k + 1) * sizeof *al);
@@ -1029,7 +1068,7 @@ static void name_of(struct sp_buf *b, const struct sp_ast *a, const struct sp_ty
 		size_t first = (size_t)a->op, stop = a->has_else ? a->nkids - 1 : a->nkids;
 
 		sp_buf_puts(b, "CASE");
-		for (size_t i = first; i + 1 < stop + 1 && i < stop; i += 2) {
+		for (size_t i = first; i < stop; i += 2) {
 			sp_buf_puts(b, " WHEN ");
 			if (first) {
 				/* CASE x WHEN v is CASE WHEN x = v */

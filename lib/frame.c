@@ -417,7 +417,6 @@ int sp_reader_open_mem(struct sp_reader **out, const void *buf, size_t len, cons
 	struct sp_reader *rd = reader_new(-1, name);
 
 	/* Payloads must be 8-byte aligned in memory: a copy if buf is not. */
-
 	if (!len)
 		buf = &empty;
 	if ((uintptr_t)buf % 8 == 0) {

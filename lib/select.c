@@ -367,10 +367,6 @@ static int bind_step(struct step *st, struct sp_type *in, struct sp_err *err)
 	}
 	if (r < 0)
 		return -1;
-	for (size_t i = 0; i < st->schema->nfields; i++)
-		for (size_t j = 0; j < i; j++)
-			if (!strcmp(st->schema->fields[i].name, st->schema->fields[j].name) && st->kind != SP_STEP_SELECT)
-				return sp_err_usage(err, "duplicate column '%s'", st->schema->fields[i].name);
 	st->out.schema = sp_type_ref(st->schema);
 	st->out.cols = sp_xcalloc(st->n ? st->n : 1, sizeof *st->out.cols);
 	st->owned = sp_xcalloc(st->n ? st->n : 1, sizeof *st->owned);
@@ -384,6 +380,7 @@ int sp_select_bind(struct sp_select *s, struct sp_type *schema, struct sp_err *e
 {
 	struct sp_type *cur = schema;
 
+	s->out_schema = NULL;
 	for (size_t i = 0; i < s->nsteps; i++) {
 		if (bind_step(&s->steps[i], cur, err) < 0)
 			return -1;

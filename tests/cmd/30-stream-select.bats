@@ -20,8 +20,9 @@ sel() {
 	stream-write json <"$T/sel.frames"
 }
 
-@test "no step is a pass-through, byte for byte" {
+@test "no step, or steps that change nothing, pass the stream through byte for byte" {
 	run -0 bash -c "stream-select <'$T/p.frames' | cmp - '$T/p.frames'"
+	run -0 bash -c "stream-select --where 'id > 0' --select '*' --drop nothing <'$T/p.frames' | cmp - '$T/p.frames'"
 }
 
 @test "--where keeps rows whose condition is TRUE, not NULL or FALSE" {
@@ -179,4 +180,25 @@ sel() {
 	run -0 stream-select -h
 	[ "${lines[0]}" = "usage: stream-select [-w EXPR] [-s LIST] [--with NAME=EXPR] [-d COLS] ..." ]
 	[[ $output == *"--where EXPR"* ]]
+}
+
+@test "--version prints one line" {
+	run -0 --separate-stderr stream-select --version
+	[[ $output =~ ^stream-select\ [0-9]+\.[0-9]+\.[0-9]+$ ]]
+	[ -z "$stderr" ]
+}
+
+@test "-q and -v change no rows; -v shows the output columns" {
+	run -0 bash -c "stream-select -q --where 'id > 1' <'$T/p.frames' | stream-write json"
+	[ "$output" = $'{"id":2,"score":10.0,"tags":[],"data":{"x":2}}\n{"id":3,"name":"Grace"}' ]
+	run -0 --separate-stderr bash -c "stream-select -v --where 'id > 1' <'$T/p.frames' | stream-write json"
+	[ "${#lines[@]}" -eq 2 ]
+	[ "$stderr" = "stream-select: output columns: id LONG, name STRING, score DOUBLE, tags ARRAY<STRING>, data STRUCT<x: LONG, y: STRING>" ]
+}
+
+@test "NULL literals make STRING columns; CASE, IN and LIKE work on rows" {
+	run -0 sel --select "id, NULL AS nothing, CASE WHEN id = 1 THEN 'one' WHEN id IN (2, 4) THEN 'even' END AS w, name LIKE '_r%' AS r"
+	[ "$output" = $'{"id":1,"w":"one","r":false}\n{"id":2,"w":"even"}\n{"id":3,"r":true}' ]
+	run -0 bash -c "stream-select --select 'id, NULL AS nothing, typeof(NULL) AS t' <'$T/p.frames' | stream-write csv -o header=true"
+	[ "$output" = $'id,nothing,t\n1,,void\n2,,void\n3,,void' ]
 }

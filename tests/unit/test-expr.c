@@ -5,6 +5,7 @@
  * Expected values are written "TYPE value", the value as CAST(v AS
  * STRING) prints it, or "TYPE NULL".
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -351,7 +352,10 @@ static const struct {
 	{ "split(',a', ',')", "ARRAY<STRING> [, a]" },
 	{ "split('', ',')", "ARRAY<STRING> []" },
 	{ "size(split('', ','))", "LONG 1" },
-	{ "split('abc', '')", "ARRAY<STRING> [a, b, c, ]" },
+	{ "split('abc', '')", "ARRAY<STRING> [a, b, c]" },
+	{ "split('abc', '', 2)", "ARRAY<STRING> [a, bc]" },
+	{ "split('', '')", "ARRAY<STRING> []" },
+	{ "size(split('', ''))", "LONG 1" },
 	{ "split(s, ' ')[1]", "STRING World" },
 	{ "split('a b', '\\\\s')", "ARRAY<STRING> [a, b]" },
 	{ "trim('  a b  ')", "STRING a b" },
@@ -419,6 +423,10 @@ static const struct {
 	{ "round(1234.5678, -2)", "DOUBLE 1200.0" },
 	{ "round(0.0001234, 5)", "DOUBLE 1.2E-4" },
 	{ "round(9.99, 1)", "DOUBLE 10.0" },
+	{ "round(-0.4)", "DOUBLE 0.0" },
+	{ "round(0.5)", "DOUBLE 1.0" },
+	{ "round(1e300, 2)", "DOUBLE 1.0E300" },
+	{ "round(123.456, 10)", "DOUBLE 123.456" },
 	{ "round(n)", "LONG 7" },
 	{ "round(15, -1)", "LONG 20" },
 	{ "round(-15, -1)", "LONG -20" },
@@ -791,6 +799,98 @@ static void check_lists(void)
 		FAIL("'a, ': %s", err.msg);
 }
 
+/* sp_expr_select's loops agree with sp_expr_true row by row, NULLs and NaN included. */
+static void check_select_rows(void)
+{
+	static const char *const preds[] = {
+		"d > 1.5", "1.5 < d", "d = 'NaN'", "d >= 2", "d <> 0", "k = 3", "k != 3", "3 >= k", "k < 2.5",
+		"t > '1970-01-01 00:00:02'", "s = 'b'", "s > 'a'", "s <= 'ab'", "s <> 'b'", "k > 1 AND d < 3",
+		"k > 1 AND s = 'a' AND d IS NOT NULL", "k % 2 = 0", "k <=> 3", "d > 1 OR s = 'a'",
+	};
+	struct sp_type *t;
+	struct sp_err err = SP_ERR_INIT;
+	struct sp_batch b;
+	struct sp_arena arena = SP_ARENA_INIT;
+	size_t rows[64];
+
+	sp_type_parse_ddl("k LONG, d DOUBLE, s STRING, t TIMESTAMP", &t, &err);
+	sp_batch_init(&b, t);
+	for (int i = 0; i < 40; i++) {
+		static const char *const strs[] = { "a", "b", "ab", "", "ba" };
+
+		if (i % 7 == 3)
+			sp_col_push_null(&b.cols[0]);
+		else
+			sp_col_push_i64(&b.cols[0], i % 5);
+		if (i % 11 == 5)
+			sp_col_push_null(&b.cols[1]);
+		else
+			sp_col_push_f64(&b.cols[1], i % 13 == 0 ? NAN : i * 0.25);
+		if (i % 9 == 4)
+			sp_col_push_null(&b.cols[2]);
+		else
+			sp_col_push_bytes(&b.cols[2], strs[i % 5], strlen(strs[i % 5]));
+		sp_col_push_i64(&b.cols[3], (int64_t)i * 500000);
+		sp_batch_row_done(&b);
+	}
+	for (size_t p = 0; p < sizeof preds / sizeof preds[0]; p++) {
+		struct sp_expr_env env = { t, NULL, 0, 0 };
+		struct sp_expr *e;
+		size_t n, want = 0;
+
+		if (sp_expr_compile_text(&e, preds[p], &env, &err) < 0) {
+			FAIL("%s: %s", preds[p], err.msg);
+			continue;
+		}
+		/* every other row as candidates */
+		for (size_t r = 0; r < 20; r++)
+			rows[r] = 2 * r + 1;
+		n = sp_expr_select(e, &b, rows, 20, &arena);
+		for (size_t r = 1; r < b.n; r += 2) {
+			if (!sp_expr_true(e, &b, r, &arena))
+				continue;
+			if (want >= n || rows[want] != r)
+				FAIL("%s: row %zu missing from the selection", preds[p], r);
+			want++;
+		}
+		if (want != n)
+			FAIL("%s: %zu rows selected, want %zu", preds[p], n, want);
+		sp_expr_free(e);
+	}
+	sp_arena_release(&arena);
+	sp_batch_release(&b);
+	sp_type_unref(t);
+}
+
+/* Nesting is bounded, so that parsing, compiling and evaluating cannot overflow the stack. */
+static void check_depth(void)
+{
+	struct sp_buf b = SP_BUF_INIT;
+	struct sp_err err = SP_ERR_INIT;
+	struct sp_ast *a;
+
+	for (int i = 0; i < 5000; i++)
+		sp_buf_puts(&b, "(");
+	if (sp_ast_parse(&a, b.p, &err) == 0 || strncmp(err.msg, "syntax error at column 1001: expression nested too deeply", 57))
+		FAIL("5000 parentheses: %.80s", err.msg);
+	sp_buf_reset(&b);
+	sp_buf_puts(&b, "1");
+	for (int i = 0; i < 5000; i++)
+		sp_buf_puts(&b, " + 1");
+	err = (struct sp_err)SP_ERR_INIT;
+	if (sp_ast_parse(&a, b.p, &err) == 0 || strncmp(err.msg, "syntax error at column 1: expression nested too deeply", 54))
+		FAIL("5000 additions: %.80s", err.msg);
+	sp_buf_reset(&b);
+	sp_buf_puts(&b, "1");
+	for (int i = 0; i < 900; i++)
+		sp_buf_puts(&b, " + 1");
+	if (sp_ast_parse(&a, b.p, &err) < 0)
+		FAIL("900 additions: %.80s", err.msg);
+	else
+		sp_ast_free(a);
+	sp_buf_release(&b);
+}
+
 /* tbl.col qualifiers, for stream-join. */
 static void check_qualifiers(void)
 {
@@ -1017,6 +1117,8 @@ int main(void)
 	check_names();
 	check_lists();
 	check_qualifiers();
+	check_depth();
+	check_select_rows();
 	check_many_rows();
 	check_select();
 	sp_batch_release(&batch);
