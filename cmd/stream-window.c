@@ -17,9 +17,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "progress.h"
-#include "query.h"
-#include "state.h"
+#include "opstate.h"
 #include "window.h"
 
 enum {
@@ -55,9 +53,6 @@ static const char about[] =
 	"Aggregates the frame stream on standard input by event-time windows and\n"
 	"keys, as Spark's groupBy(window(..), ..).agg(..) does, and writes one\n"
 	"output batch per input batch on standard output.";
-
-/* Batches of the state kept on disk, as Spark's minBatchesToRetain. */
-#define RETAIN 100
 
 struct args {
 	struct sp_window_opts w;
@@ -166,108 +161,8 @@ static void parse_args(int argc, char **argv, struct args *a)
 	}
 }
 
-/* ---- the checkpoint: the state of each batch, in a versioned store ---- */
-
-struct ck {
-	const char *dir;
-	struct sp_state *st;
-	struct sp_query q;
-	struct sp_progress *progress;
-	int progress_fd;
-	int64_t version;		/* the batch whose state is in memory; -2: none yet */
-	uint64_t last_bytes;
-};
-
-static void put_entry(void *ctx, const void *k, size_t kl, const void *v, size_t vl)
-{
-	sp_state_put(ctx, k, kl, v, vl);
-}
-
-static void del_entry(void *ctx, const void *k, size_t kl)
-{
-	sp_state_del(ctx, k, kl);
-}
-
-static int restore_entry(void *ctx, const void *k, size_t kl, const void *v, size_t vl)
-{
-	sp_wstate_restore(ctx, k, kl, v, vl);
-	return 0;
-}
-
-/* The snapshot a commit writes now and then: every entry of the state. */
-static int dump_all(void *ctx, sp_state_emit_fn emit, void *ectx)
-{
-	sp_wstate_dump(ctx, emit, ectx);
-	return 0;
-}
-
-/* Binds the checkpoint to the stream's query (from its INFO frame, or a new id of our own). */
-static int ck_open(struct ck *c, const char *info, struct sp_err *err)
-{
-	char *id = NULL, *dir;
-	int r;
-
-	if (c->st)
-		return 0;
-	if (info && sp_query_parse(&c->q, info, err) < 0)
-		return -1;
-	if (sp_ckdir_open(c->dir, "stream-window", info ? &c->q : NULL, &id, err) < 0)
-		return -1;
-	if (!info)
-		c->q.id = id;
-	else
-		free(id);
-	dir = sp_xasprintf("%s/state", c->dir);
-	r = sp_state_open(&c->st, dir, err);
-	free(dir);
-	if (r == 0)
-		r = sp_progress_open(&c->progress, c->dir, c->progress_fd, &c->q, err);
-	return r;
-}
-
-/* Batch id begins: the state must be that of batch id - 1. */
-static int ck_begin(struct ck *c, struct sp_wstate *ws, int64_t id, struct sp_err *err)
-{
-	int64_t latest;
-
-	if (!c->dir || c->version == id - 1)
-		return 0;
-	if (ck_open(c, NULL, err) < 0)
-		return -1;
-	latest = sp_state_latest(c->st);
-	if (id - 1 > latest)
-		return sp_err_set(err, "checkpoint '%s' has no state for batch %lld (it has %s%lld), but the input "
-				  "goes on with batch %lld: it belongs to another run (remove it to start over)",
-				  c->dir, (long long)id - 1, latest < 0 ? "none, latest " : "up to ", (long long)latest,
-				  (long long)id);
-	if (sp_verbose > 1)
-		sp_warn("restoring the state of batch %lld from '%s'", (long long)id - 1, c->dir);
-	sp_wstate_clear(ws);
-	if (sp_state_restore(c->st, id - 1, restore_entry, ws, err) < 0 || sp_wstate_restored(ws, err) < 0) {
-		sp_err_prefix(err, "checkpoint '%s'", c->dir);
-		return -1;
-	}
-	c->version = id - 1;
-	return 0;
-}
-
-/* Batch id ended: its state is committed before its output goes out. */
-static int ck_commit(struct ck *c, struct sp_wstate *ws, int64_t id, struct sp_err *err)
-{
-	if (!c->dir)
-		return 0;
-	if (ck_open(c, NULL, err) < 0)
-		return -1;
-	sp_wstate_changes(ws, put_entry, del_entry, c->st);
-	if (sp_state_commit(c->st, id, dump_all, ws, err) < 0)
-		return -1;
-	c->version = id;
-	c->last_bytes = sp_state_bytes_written(c->st);
-	return id > RETAIN ? sp_state_purge(c->st, id - RETAIN, err) : 0;
-}
-
-static int ck_progress(struct ck *c, struct sp_window *w, const struct sp_batch_info *bi, uint64_t in_rows,
-		       int64_t started, struct sp_err *err)
+static int progress(struct sp_opck *c, struct sp_window *w, const struct sp_batch_info *bi, uint64_t in_rows,
+		    int64_t started, struct sp_err *err)
 {
 	struct sp_wstats s;
 	char *state;
@@ -285,7 +180,7 @@ static int ck_progress(struct ck *c, struct sp_window *w, const struct sp_batch_
 		struct sp_progress_batch pb = { bi->id, in_rows, sp_mono_us() - started, bi->watermark, INT64_MIN,
 						INT64_MIN, NULL, state, NULL, NULL };
 
-		r = sp_progress_write(c->progress, &pb, err);
+		r = sp_opck_progress(c, &pb, err);
 	}
 	free(state);
 	return r;
@@ -315,7 +210,7 @@ struct run {
 	struct sp_writer *out, *late;
 	struct sp_batch late_rows;
 	struct sp_type *bound;		/* the input schema the expressions are compiled for */
-	struct ck ck;
+	struct sp_opck ck;
 	int in_batch;
 	struct sp_batch_info bi;	/* the input batch */
 	int64_t next_id;
@@ -356,7 +251,7 @@ static int batch_begin(struct run *r, const struct sp_batch_info *bi, struct sp_
 		return sp_err_set(err, "input batch %lld is in %s mode: stream-window aggregates appended rows "
 				  "(Spark chains aggregations only after append output)", (long long)bi->id,
 				  sp_mode_name(bi->mode));
-	if (ck_begin(&r->ck, sp_window_state(r->w), bi->id, err) < 0)
+	if (sp_opck_begin(&r->ck, bi->id, err) < 0)
 		return -1;
 	r->in_batch = 1;
 	r->bi = *bi;
@@ -430,7 +325,7 @@ static int batch_end(struct run *r, const struct sp_batch_info *in, struct sp_er
 	}
 	if (sp_window_end(r->w, in ? in->watermark : SP_NO_WATERMARK, &rows, err) < 0)
 		return -1;
-	if (ck_commit(&r->ck, sp_window_state(r->w), id, err) < 0)
+	if (sp_opck_commit(&r->ck, id, err) < 0)
 		return -1;
 	wm = sp_wstate_watermark(sp_window_state(r->w));
 	if (emit(r, id, rows, wm, in ? in->meta : NULL, err) < 0)
@@ -445,7 +340,7 @@ static int batch_end(struct run *r, const struct sp_batch_info *in, struct sp_er
 			return -1;
 	}
 	r->bi.watermark = wm;
-	if (ck_progress(&r->ck, r->w, &r->bi, r->in_rows, r->started, err) < 0)
+	if (progress(&r->ck, r->w, &r->bi, r->in_rows, r->started, err) < 0)
 		return -1;
 	r->in_batch = 0;
 	r->next_id = id + 1;
@@ -482,15 +377,12 @@ int main(int argc, char **argv)
 	a.w.mode = SP_MODE_APPEND;
 	parse_args(argc, argv, &a);
 	r.a = &a;
-	r.ck.dir = a.checkpoint;
-	r.ck.progress_fd = a.progress_fd;
-	r.ck.version = -2;
-	if (sp_window_new(&r.w, &a.w, &err) < 0)
+	if (sp_window_new(&r.w, &a.w, &err) < 0 ||
+	    sp_opck_init(&r.ck, "stream-window", a.checkpoint, a.progress_fd, &sp_wstate_ops, sp_window_state(r.w),
+			 &err) < 0)
 		goto done;
 	if (a.checkpoint)
 		sp_wstate_track(sp_window_state(r.w), 1);
-	else if (a.progress_fd >= 0 && sp_progress_open(&r.ck.progress, NULL, a.progress_fd, &r.ck.q, &err) < 0)
-		goto done;
 	sp_catch_signals();
 	if (sp_reader_open(&rd, "-", &err) < 0 || sp_writer_open(&r.out, "-", &err) < 0)
 		goto done;
@@ -500,7 +392,7 @@ int main(int argc, char **argv)
 	while ((n = sp_reader_next(rd, &fr, &err)) > 0) {
 		switch (fr.type) {
 		case SP_FR_INFO:
-			n = (a.checkpoint ? ck_open(&r.ck, fr.json, &err) : 0) < 0 ? -1 :
+			n = sp_opck_info(&r.ck, fr.json, &err) < 0 ? -1 :
 			    sp_writer_info(r.out, fr.json, &err);
 			break;
 		case SP_FR_HEARTBEAT:
@@ -538,8 +430,6 @@ done:
 	sp_batch_release(&r.late_rows);
 	sp_type_unref(r.bound);
 	sp_window_free(r.w);
-	sp_state_free(r.ck.st);
-	sp_progress_free(r.ck.progress);
-	sp_query_release(&r.ck.q);
+	sp_opck_release(&r.ck);
 	return sp_finish(status);
 }

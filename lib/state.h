@@ -32,6 +32,8 @@ struct sp_state;
 typedef int (*sp_state_each_fn)(void *ctx, const void *key, size_t klen, const void *val, size_t vlen);
 /* Records one entry into a snapshot (the function passed to a sp_state_dump_fn). */
 typedef void (*sp_state_emit_fn)(void *ectx, const void *key, size_t klen, const void *val, size_t vlen);
+/* Records that a key was deleted (the counterpart of sp_state_emit_fn). */
+typedef void (*sp_state_forget_fn)(void *ectx, const void *key, size_t klen);
 /* Emits every live entry of the tool's state through emit. */
 typedef int (*sp_state_dump_fn)(void *ctx, sp_state_emit_fn emit, void *ectx);
 

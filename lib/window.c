@@ -2357,7 +2357,7 @@ static void meta_value(const struct sp_wstate *ws, struct sp_buf *b)
 	sp_buf_puts(b, ws->fp ? ws->fp : "");
 }
 
-void sp_wstate_changes(struct sp_wstate *ws, sp_wstate_put_fn put, sp_wstate_del_fn del, void *ctx)
+void sp_wstate_changes(struct sp_wstate *ws, sp_state_emit_fn put, sp_state_forget_fn del, void *ctx)
 {
 	struct sp_buf v = SP_BUF_INIT;
 	const unsigned char *p = (const unsigned char *)ws->dels.p, *end = p + ws->dels.len;
@@ -2386,7 +2386,7 @@ void sp_wstate_changes(struct sp_wstate *ws, sp_wstate_put_fn put, sp_wstate_del
 	sp_buf_release(&v);
 }
 
-void sp_wstate_dump(const struct sp_wstate *ws, sp_wstate_put_fn put, void *ctx)
+void sp_wstate_dump(const struct sp_wstate *ws, sp_state_emit_fn put, void *ctx)
 {
 	struct sp_wstate *w = (struct sp_wstate *)ws;	/* only its scratch key buffer changes */
 	struct sp_buf v = SP_BUF_INIT;
@@ -2641,3 +2641,32 @@ int sp_wstate_load(struct sp_wstate *ws, const void *data, size_t n, struct sp_e
 	}
 	return sp_wstate_restored(ws, err);
 }
+
+/* ---- the state as an operator of a checkpoint (opstate.h) ---- */
+
+static void ops_clear(void *op)
+{
+	sp_wstate_clear(op);
+}
+
+static void ops_restore(void *op, const void *k, size_t kl, const void *v, size_t vl)
+{
+	sp_wstate_restore(op, k, kl, v, vl);
+}
+
+static int ops_restored(void *op, struct sp_err *err)
+{
+	return sp_wstate_restored(op, err);
+}
+
+static void ops_changes(void *op, sp_state_emit_fn put, sp_state_forget_fn del, void *ectx)
+{
+	sp_wstate_changes(op, put, del, ectx);
+}
+
+static void ops_dump(void *op, sp_state_emit_fn put, void *ectx)
+{
+	sp_wstate_dump(op, put, ectx);
+}
+
+const struct sp_opstate_ops sp_wstate_ops = { ops_clear, ops_restore, ops_restored, ops_changes, ops_dump };

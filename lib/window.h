@@ -34,6 +34,7 @@
 #include "agg.h"
 #include "buf.h"
 #include "frame.h"
+#include "opstate.h"
 #include "value.h"
 
 /* ---- window assignment ---- */
@@ -152,15 +153,15 @@ void sp_wstate_stats(const struct sp_wstate *ws, struct sp_wstats *st);
  * sp_wstate_changes() reports what the batches since its last call put
  * and deleted, in order; sp_wstate_dump() reports every live entry.
  */
-typedef void (*sp_wstate_put_fn)(void *ctx, const void *key, size_t klen, const void *val, size_t vlen);
-typedef void (*sp_wstate_del_fn)(void *ctx, const void *key, size_t klen);
 void sp_wstate_track(struct sp_wstate *ws, int on);
-void sp_wstate_changes(struct sp_wstate *ws, sp_wstate_put_fn put, sp_wstate_del_fn del, void *ctx);
-void sp_wstate_dump(const struct sp_wstate *ws, sp_wstate_put_fn put, void *ctx);
+void sp_wstate_changes(struct sp_wstate *ws, sp_state_emit_fn put, sp_state_forget_fn del, void *ctx);
+void sp_wstate_dump(const struct sp_wstate *ws, sp_state_emit_fn put, void *ctx);
 /* Restoring: clear, then one call per entry, then restored (which checks and applies them). */
 void sp_wstate_clear(struct sp_wstate *ws);
 void sp_wstate_restore(struct sp_wstate *ws, const void *key, size_t klen, const void *val, size_t vlen);
 int sp_wstate_restored(struct sp_wstate *ws, struct sp_err *err);
+/* The above for a checkpoint (opstate.h), the operator being a struct sp_wstate. */
+extern const struct sp_opstate_ops sp_wstate_ops;
 /* The whole state to or from one buffer. */
 void sp_wstate_save(const struct sp_wstate *ws, struct sp_buf *out);
 int sp_wstate_load(struct sp_wstate *ws, const void *p, size_t n, struct sp_err *err);

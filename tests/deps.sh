@@ -2,7 +2,7 @@
 # Installs, on Debian, whatever building and testing need and is missing.
 # Safe to run again: it only acts on what is absent.
 set -e
-pkgs="gcc make pkg-config libjson-c-dev librdkafka-dev libzstd-dev zlib1g-dev zstd bats jq kcat clang libclang-rt-14-dev mandoc valgrind gzip parallel bc gawk postgresql"
+pkgs="gcc make pkg-config libjson-c-dev librdkafka-dev libzstd-dev zlib1g-dev zstd bats jq kcat clang libclang-rt-14-dev mandoc valgrind gzip parallel bc gawk postgresql python3-kafka"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"
