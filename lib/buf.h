@@ -6,6 +6,7 @@
 #define SP_BUF_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "msg.h"
@@ -52,6 +53,37 @@ static inline void sp_buf_reset(struct sp_buf *b)
 		b->p[0] = '\0';
 }
 void sp_buf_release(struct sp_buf *b);
+/* Little-endian integers, as stored state and checkpoints encode them. */
+static inline void sp_buf_put32(struct sp_buf *b, uint32_t v)
+{
+	char *d = sp_buf_room(b, 4);
+
+	for (int i = 0; i < 4; i++)
+		d[i] = (char)(v >> (8 * i));
+	b->len += 4;
+	b->p[b->len] = '\0';
+}
+static inline void sp_buf_put64(struct sp_buf *b, uint64_t v)
+{
+	char *d = sp_buf_room(b, 8);
+
+	for (int i = 0; i < 8; i++)
+		d[i] = (char)(v >> (8 * i));
+	b->len += 8;
+	b->p[b->len] = '\0';
+}
+static inline uint32_t sp_get32(const void *q)
+{
+	const unsigned char *p = q;
+
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static inline uint64_t sp_get64(const void *q)
+{
+	const unsigned char *p = q;
+
+	return (uint64_t)sp_get32(p) | (uint64_t)sp_get32(p + 4) << 32;
+}
 /* Hands the string over to the caller (a new string, "" if empty); the buffer is empty after. */
 char *sp_buf_take(struct sp_buf *b);
 

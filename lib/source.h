@@ -26,6 +26,7 @@
 #include "frame.h"
 #include "log.h"
 #include "msg.h"
+#include "opt.h"
 #include "value.h"
 
 enum sp_trigger { SP_TRIG_DEFAULT, SP_TRIG_INTERVAL, SP_TRIG_ONCE, SP_TRIG_AVAILABLE_NOW };
@@ -107,5 +108,19 @@ int sp_source_run(struct sp_srcimpl *impl, const struct sp_source_args *a, struc
 
 /* Members of an offsets entry: the value of key as new JSON text, or NULL with err set. */
 char *sp_source_member(const char *entry, const char *key, struct sp_err *err);
+
+/* ---- the kinds of source; each constructor sets *impl only on success ---- */
+
+struct sp_filesource_args {
+	const char *format;		/* json, csv or text */
+	const char *schema;		/* --schema DDL, or NULL: inferred */
+	char **paths;			/* borrowed for the source's life; "-" is standard input */
+	size_t npaths;
+	int follow;
+};
+
+/* The file source (kv, borrowed for the source's life, holds the -o options; bad ones exit 2). */
+int sp_filesource_new(struct sp_srcimpl **impl, const struct sp_filesource_args *a, struct sp_kvs *kv,
+		      struct sp_err *err);
 
 #endif

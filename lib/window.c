@@ -175,42 +175,6 @@ static inline int keq(const void *a, const void *b, size_t n)
  * length and the bytes, STRUCT its fields, ARRAY a 4-byte count and the
  * elements. Integers are little-endian.
  */
-static void put32(struct sp_buf *b, uint32_t v)
-{
-	char *d = sp_buf_room(b, 4);
-
-	d[0] = (char)v;
-	d[1] = (char)(v >> 8);
-	d[2] = (char)(v >> 16);
-	d[3] = (char)(v >> 24);
-	b->len += 4;
-	b->p[b->len] = '\0';
-}
-
-static void put64(struct sp_buf *b, uint64_t v)
-{
-	char *d = sp_buf_room(b, 8);
-
-	for (int i = 0; i < 8; i++)
-		d[i] = (char)(v >> (8 * i));
-	b->len += 8;
-	b->p[b->len] = '\0';
-}
-
-static uint32_t get32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t get64(const unsigned char *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
-}
-
 static void key_encode(struct sp_buf *b, const struct sp_col *c, size_t i)
 {
 	size_t len;
@@ -235,12 +199,12 @@ static void key_encode(struct sp_buf *b, const struct sp_col *c, size_t i)
 			u = UINT64_C(0x7ff8000000000000);
 		else
 			memcpy(&u, &d, 8);
-		put64(b, u);
+		sp_buf_put64(b, u);
 		break;
 	case SP_T_STRING:
 	case SP_T_BINARY:
 		s = sp_col_str(c, i, &len);
-		put32(b, (uint32_t)len);
+		sp_buf_put32(b, (uint32_t)len);
 		sp_buf_add(b, s, len);
 		break;
 	case SP_T_STRUCT:
@@ -248,12 +212,12 @@ static void key_encode(struct sp_buf *b, const struct sp_col *c, size_t i)
 			key_encode(b, &c->child[f], i);
 		break;
 	case SP_T_ARRAY:
-		put32(b, c->off[i + 1] - c->off[i]);
+		sp_buf_put32(b, c->off[i + 1] - c->off[i]);
 		for (uint32_t e = c->off[i]; e < c->off[i + 1]; e++)
 			key_encode(b, &c->child[0], e);
 		break;
 	default:
-		put64(b, (uint64_t)sp_col_i64(c, i));
+		sp_buf_put64(b, (uint64_t)sp_col_i64(c, i));
 		break;
 	}
 }
@@ -356,15 +320,15 @@ static void key_decode(const struct sp_type *t, const unsigned char **pp, struct
 		sp_col_push_bool(c, *p++);
 		break;
 	case SP_T_DOUBLE:
-		u = get64(p);
+		u = sp_get64(p);
 		memcpy(&d, &u, 8);
 		sp_col_push_f64(c, d);
 		p += 8;
 		break;
 	case SP_T_STRING:
 	case SP_T_BINARY:
-		sp_col_push_bytes(c, p + 4, get32(p));
-		p += 4 + get32(p);
+		sp_col_push_bytes(c, p + 4, sp_get32(p));
+		p += 4 + sp_get32(p);
 		break;
 	case SP_T_STRUCT:
 		for (size_t f = 0; f < t->nfields; f++)
@@ -372,7 +336,7 @@ static void key_decode(const struct sp_type *t, const unsigned char **pp, struct
 		sp_col_push_struct(c);
 		break;
 	case SP_T_ARRAY: {
-		uint32_t n = get32(p);
+		uint32_t n = sp_get32(p);
 
 		p += 4;
 		for (uint32_t e = 0; e < n; e++)
@@ -381,7 +345,7 @@ static void key_decode(const struct sp_type *t, const unsigned char **pp, struct
 		break;
 	}
 	default:
-		sp_col_push_i64(c, (int64_t)get64(p));
+		sp_col_push_i64(c, (int64_t)sp_get64(p));
 		p += 8;
 		break;
 	}
@@ -421,7 +385,7 @@ static int key_cmp(const struct sp_type *t, const unsigned char **a, const unsig
 		q++;
 		break;
 	case SP_T_DOUBLE: {
-		uint64_t u = get64(p), v = get64(q);
+		uint64_t u = sp_get64(p), v = sp_get64(q);
 		double x, y;
 
 		memcpy(&x, &u, 8);
@@ -433,7 +397,7 @@ static int key_cmp(const struct sp_type *t, const unsigned char **a, const unsig
 	}
 	case SP_T_STRING:
 	case SP_T_BINARY: {
-		uint32_t m = get32(p), n = get32(q), k = m < n ? m : n;
+		uint32_t m = sp_get32(p), n = sp_get32(q), k = m < n ? m : n;
 
 		c = k ? memcmp(p + 4, q + 4, k) : 0;
 		if (!c)
@@ -447,7 +411,7 @@ static int key_cmp(const struct sp_type *t, const unsigned char **a, const unsig
 			c = key_cmp(t->fields[f].type, &p, &q);
 		break;
 	case SP_T_ARRAY: {
-		uint32_t m = get32(p), n = get32(q);
+		uint32_t m = sp_get32(p), n = sp_get32(q);
 
 		p += 4;
 		q += 4;
@@ -458,7 +422,7 @@ static int key_cmp(const struct sp_type *t, const unsigned char **a, const unsig
 		break;
 	}
 	default: {
-		int64_t x = (int64_t)get64(p), y = (int64_t)get64(q);
+		int64_t x = (int64_t)sp_get64(p), y = (int64_t)sp_get64(q);
 
 		c = x < y ? -1 : x > y;
 		p += 8;
@@ -597,14 +561,8 @@ struct sp_wstate {
 	struct sp_buf kbuf;
 
 	/* watermark */
-	int64_t wm;			/* SP_NO_WATERMARK or the watermark */
-	int64_t own;			/* max(batch max event time - delay), ms precision, in us */
-	int own_seen;
-	int64_t up;			/* upstream's, last seen */
-	int up_seen;
+	struct sp_wm w;
 	int64_t out_wm;			/* for the batch-end frame */
-	int64_t batch_max_ms;
-	int batch_has_time;
 
 	/* output: records in ws->emit, written SLICE rows at a time */
 	struct sp_batch out;
@@ -709,9 +667,8 @@ int sp_wstate_new(struct sp_wstate **out, const struct sp_wspec *spec, struct sp
 		ws->spec.aggs[i].name = sp_xstrdup(spec->aggs[i].name);
 		ws->spec.aggs[i].call = sp_xstrdup(spec->aggs[i].call ? spec->aggs[i].call : spec->aggs[i].name);
 	}
-	ws->wm = spec->wmark == SP_WM_NONE ? SP_NO_WATERMARK : 0;
-	ws->up = SP_NO_WATERMARK;
-	ws->out_wm = ws->wm;
+	sp_wm_init(&ws->w, spec->wmark, spec->delay);
+	ws->out_wm = ws->w.wm;
 	ws->id = -1;
 	*out = ws;
 	return 0;
@@ -1314,7 +1271,7 @@ static void forget(struct sp_wstate *ws, uint32_t r)
 	if (ws->track && (g->flags & G_STORED)) {
 		size_t n = entry_key(ws, g);
 
-		put32(&ws->dels, (uint32_t)n);
+		sp_buf_put32(&ws->dels, (uint32_t)n);
 		sp_buf_add(&ws->dels, ws->tmpkey, n);
 	}
 	rec_free(ws, r);
@@ -1383,12 +1340,11 @@ void sp_wstate_begin(struct sp_wstate *ws, int64_t id)
 {
 	settle(ws);
 	ws->id = id;
-	ws->wm_late = ws->spec.mode == SP_MODE_COMPLETE ? SP_NO_WATERMARK : ws->wm;
+	ws->wm_late = ws->spec.mode == SP_MODE_COMPLETE ? SP_NO_WATERMARK : ws->w.wm;
 	ws->npart = 0;
 	ws->ntouched = 0;
 	ws->nfrags = 0;
-	ws->batch_has_time = 0;
-	ws->batch_max_ms = INT64_MIN;
+	sp_wm_begin(&ws->w);
 	ws->st.updated = ws->st.emitted = 0;
 }
 
@@ -1618,18 +1574,8 @@ static int rows_chunk(struct sp_wstate *ws, const struct sp_winput *in, uint8_t 
 	if (late)
 		memset(late, 0, n);
 	/* the event-time statistics behind the watermark see every row, late ones too (milliseconds, as Spark) */
-	if (in->time && ws->spec.wmark == SP_WM_DELAY) {
-		const int64_t *t = in->time->data;
-
-		for (size_t i = 0; i < n; i++)
-			if (!sp_col_isnull(in->time, i)) {
-				int64_t ms = t[i] / 1000;
-
-				if (!ws->batch_has_time || ms > ws->batch_max_ms)
-					ws->batch_max_ms = ms;
-				ws->batch_has_time = 1;
-			}
-	}
+	if (in->time && ws->spec.wmark == SP_WM_DELAY)
+		sp_wm_see_col(&ws->w, in->time, n);
 	sp_buf_reset(&ws->kbuf);
 	bound = flat_bound(in->keys, ws->spec.nkeys, n);
 	if (bound > UINT32_MAX / 2)
@@ -1888,28 +1834,8 @@ static void merge_sessions(struct sp_wstate *ws)
 
 static void advance_watermark(struct sp_wstate *ws, int64_t upstream)
 {
-	int64_t chosen = SP_NO_WATERMARK;
-
-	if (upstream != SP_NO_WATERMARK && (!ws->up_seen || upstream > ws->up)) {
-		ws->up = upstream;
-		ws->up_seen = 1;
-	}
-	if (ws->spec.wmark == SP_WM_DELAY && ws->batch_has_time) {
-		int64_t w = wsub(ws->batch_max_ms, ws->spec.delay / 1000);
-
-		w = w > INT64_MAX / 1000 ? INT64_MAX : w < INT64_MIN / 1000 + 1 ? INT64_MIN + 1 : w * 1000;
-		if (!ws->own_seen || w > ws->own) {
-			ws->own = w;
-			ws->own_seen = 1;
-		}
-	}
-	if (ws->spec.wmark == SP_WM_DELAY && ws->own_seen)
-		chosen = ws->own;
-	if (ws->spec.wmark != SP_WM_NONE && ws->up_seen && (chosen == SP_NO_WATERMARK || ws->up < chosen))
-		chosen = ws->up;
-	if (ws->spec.wmark != SP_WM_NONE && chosen != SP_NO_WATERMARK && chosen > ws->wm)
-		ws->wm = chosen;
-	ws->out_wm = ws->spec.wmark == SP_WM_NONE ? (ws->up_seen ? ws->up : SP_NO_WATERMARK) : ws->wm;
+	sp_wm_advance(&ws->w, upstream);
+	ws->out_wm = sp_wm_out(&ws->w);
 }
 
 static const struct sp_wstate *sort_ctx;
@@ -2155,7 +2081,7 @@ static void doom(struct sp_wstate *ws, uint32_t r, int unlink)
 	if (ws->track && (g->flags & G_STORED)) {
 		size_t n = entry_key(ws, g);
 
-		put32(&ws->dels, (uint32_t)n);
+		sp_buf_put32(&ws->dels, (uint32_t)n);
 		sp_buf_add(&ws->dels, ws->tmpkey, n);
 	}
 	g->flags = (g->flags & ~(uint32_t)(G_STORED | G_DIRTY)) | G_DOOMED;
@@ -2171,7 +2097,7 @@ static void closed_windows(struct sp_wstate *ws, int emit)
 		for (size_t t = ws->nwt; t-- > 0; ) {
 			struct wtab *w = &ws->wt[t];
 
-			if (ws->wm == SP_NO_WATERMARK || wadd(w->start, ws->spec.size) > ws->wm)
+			if (ws->w.wm == SP_NO_WATERMARK || wadd(w->start, ws->spec.size) > ws->w.wm)
 				continue;
 			for (size_t j = 0; j < w->nslots; j++)
 				if (w->slots[j]) {
@@ -2188,7 +2114,7 @@ static void closed_windows(struct sp_wstate *ws, int emit)
 	for (size_t i = 0; i < ws->nrecs; i++) {
 		struct grp *g = rec(ws, (uint32_t)i);
 
-		if ((g->flags & G_LIVE) && !(g->flags & G_DOOMED) && evictable(ws, g, ws->wm)) {
+		if ((g->flags & G_LIVE) && !(g->flags & G_DOOMED) && evictable(ws, g, ws->w.wm)) {
 			if (emit)
 				emit_add(ws, (uint32_t)i);
 			else
@@ -2213,7 +2139,7 @@ static void settle(struct sp_wstate *ws)
 		ws->clear_after = 0;
 		ws->track = 0;
 		sp_wstate_clear(ws);
-		ws->out_wm = ws->wm = INT64_MAX;
+		ws->out_wm = ws->w.wm = INT64_MAX;
 	}
 }
 
@@ -2336,7 +2262,7 @@ void sp_wstate_track(struct sp_wstate *ws, int on)
 static void entry_value(const struct sp_wstate *ws, struct grp *g, struct sp_buf *b)
 {
 	sp_buf_reset(b);
-	put64(b, (uint64_t)g->we);
+	sp_buf_put64(b, (uint64_t)g->we);
 	for (size_t j = 0; j < ws->nagg; j++)
 		sp_agg_save(&ws->agg[j], states(g) + ws->aoff[j], b);
 }
@@ -2346,14 +2272,11 @@ static void meta_value(const struct sp_wstate *ws, struct sp_buf *b)
 {
 	sp_buf_reset(b);
 	sp_buf_addc(b, 1);
-	put64(b, (uint64_t)ws->wm);
-	put64(b, (uint64_t)ws->own);
-	put64(b, (uint64_t)ws->up);
-	sp_buf_addc(b, (char)(ws->own_seen | ws->up_seen << 1));
-	put64(b, ws->st.rows);
-	put64(b, ws->st.late);
-	put64(b, ws->st.dropped);
-	put32(b, ws->arrival);
+	sp_wm_save(&ws->w, b);
+	sp_buf_put64(b, ws->st.rows);
+	sp_buf_put64(b, ws->st.late);
+	sp_buf_put64(b, ws->st.dropped);
+	sp_buf_put32(b, ws->arrival);
 	sp_buf_puts(b, ws->fp ? ws->fp : "");
 }
 
@@ -2363,7 +2286,7 @@ void sp_wstate_changes(struct sp_wstate *ws, sp_state_emit_fn put, sp_state_forg
 	const unsigned char *p = (const unsigned char *)ws->dels.p, *end = p + ws->dels.len;
 
 	while (p < end) {
-		uint32_t n = get32(p);
+		uint32_t n = sp_get32(p);
 
 		del(ctx, p + 4, n);
 		p += 4 + n;
@@ -2430,19 +2353,17 @@ void sp_wstate_clear(struct sp_wstate *ws)
 	ws->ndirty = 0;
 	sp_buf_reset(&ws->dels);
 	sp_buf_reset(&ws->pending);
-	ws->wm = ws->spec.wmark == SP_WM_NONE ? SP_NO_WATERMARK : 0;
-	ws->own = ws->up = SP_NO_WATERMARK;
-	ws->own_seen = ws->up_seen = 0;
-	ws->out_wm = ws->wm;
+	sp_wm_init(&ws->w, ws->spec.wmark, ws->spec.delay);
+	ws->out_wm = ws->w.wm;
 	ws->arrival = 0;
 	ws->st.rows = ws->st.late = ws->st.dropped = 0;
 }
 
 void sp_wstate_restore(struct sp_wstate *ws, const void *key, size_t klen, const void *val, size_t vlen)
 {
-	put32(&ws->pending, (uint32_t)klen);
+	sp_buf_put32(&ws->pending, (uint32_t)klen);
 	sp_buf_add(&ws->pending, key, klen);
-	put32(&ws->pending, (uint32_t)vlen);
+	sp_buf_put32(&ws->pending, (uint32_t)vlen);
 	sp_buf_add(&ws->pending, val, vlen);
 }
 
@@ -2511,15 +2432,11 @@ static int restore_meta(struct sp_wstate *ws, const unsigned char *p, size_t n, 
 		return sp_err_set(err, "the saved state is corrupt or of an unknown version");
 	if (restore_layout(ws, (const char *)p + 54, n - 54, err) < 0)
 		return -1;
-	ws->wm = (int64_t)get64(p + 1);
-	ws->own = (int64_t)get64(p + 9);
-	ws->up = (int64_t)get64(p + 17);
-	ws->own_seen = p[25] & 1;
-	ws->up_seen = p[25] >> 1 & 1;
-	ws->st.rows = get64(p + 26);
-	ws->st.late = get64(p + 34);
-	ws->st.dropped = get64(p + 42);
-	ws->arrival = get32(p + 50);
+	sp_wm_load(&ws->w, p + 1);
+	ws->st.rows = sp_get64(p + 26);
+	ws->st.late = sp_get64(p + 34);
+	ws->st.dropped = sp_get64(p + 42);
+	ws->arrival = sp_get32(p + 50);
 	return 0;
 }
 
@@ -2532,9 +2449,9 @@ static int restore_group(struct sp_wstate *ws, const unsigned char *k, size_t kl
 
 	if (kl < 9 || vl < 8)
 		return sp_err_set(err, "the saved state is corrupt: short entry");
-	start = (int64_t)get64(k + 1);
+	start = (int64_t)sp_get64(k + 1);
 	key = key_id(ws, k + 9, kl - 9, hash_bytes(k + 9, kl - 9));
-	r = rec_new(ws, start, (int64_t)get64(v), key);
+	r = rec_new(ws, start, (int64_t)sp_get64(v), key);
 	rec(ws, r)->flags |= G_STORED;
 	for (size_t j = 0; j < ws->nagg; j++)
 		if (sp_agg_load(&ws->agg[j], states(rec(ws, r)) + ws->aoff[j], &p, end) < 0) {
@@ -2571,7 +2488,7 @@ int sp_wstate_restored(struct sp_wstate *ws, struct sp_err *err)
 
 	/* the meta entry first: it fixes the layout the others are read with */
 	for (q = p; q < end; ) {
-		uint32_t kl = get32(q), vl = get32(q + 4 + kl);
+		uint32_t kl = sp_get32(q), vl = sp_get32(q + 4 + kl);
 
 		if (kl == 1 && q[4] == 'M') {
 			if (restore_meta(ws, q + 8 + kl, vl, err) < 0)
@@ -2590,7 +2507,7 @@ int sp_wstate_restored(struct sp_wstate *ws, struct sp_err *err)
 		return 0;
 	}
 	for (q = p; q < end && r == 0; ) {
-		uint32_t kl = get32(q), vl = get32(q + 4 + kl);
+		uint32_t kl = sp_get32(q), vl = sp_get32(q + 4 + kl);
 
 		if (kl >= 1 && q[4] == 'G')
 			r = restore_group(ws, q + 4, kl, q + 8 + kl, vl, err);
@@ -2599,7 +2516,7 @@ int sp_wstate_restored(struct sp_wstate *ws, struct sp_err *err)
 	if (r < 0)
 		goto fail;
 	ws->nnewkeys = 0;
-	ws->out_wm = ws->spec.wmark == SP_WM_NONE ? (ws->up_seen ? ws->up : SP_NO_WATERMARK) : ws->wm;
+	ws->out_wm = sp_wm_out(&ws->w);
 	sp_buf_reset(&ws->pending);
 	return 0;
 fail:
@@ -2611,9 +2528,9 @@ static void save_entry(void *ctx, const void *key, size_t klen, const void *val,
 {
 	struct sp_buf *b = ctx;
 
-	put32(b, (uint32_t)klen);
+	sp_buf_put32(b, (uint32_t)klen);
 	sp_buf_add(b, key, klen);
-	put32(b, (uint32_t)vlen);
+	sp_buf_put32(b, (uint32_t)vlen);
 	sp_buf_add(b, val, vlen);
 }
 
@@ -2633,8 +2550,8 @@ int sp_wstate_load(struct sp_wstate *ws, const void *data, size_t n, struct sp_e
 	for (p += 4; p < end; ) {
 		uint32_t kl, vl;
 
-		if (end - p < 4 || (size_t)(end - p - 4) < (kl = get32(p)) + (size_t)4 ||
-		    (size_t)(end - p - 8 - kl) < (vl = get32(p + 4 + kl)))
+		if (end - p < 4 || (size_t)(end - p - 4) < (kl = sp_get32(p)) + (size_t)4 ||
+		    (size_t)(end - p - 8 - kl) < (vl = sp_get32(p + 4 + kl)))
 			return sp_err_set(err, "the saved state is truncated");
 		sp_wstate_restore(ws, p + 4, kl, p + 8 + kl, vl);
 		p += 8 + (size_t)kl + vl;

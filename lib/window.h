@@ -35,6 +35,7 @@
 #include "buf.h"
 #include "frame.h"
 #include "opstate.h"
+#include "watermark.h"
 #include "value.h"
 
 /* ---- window assignment ---- */
@@ -55,12 +56,6 @@ enum sp_wkind {
 	SP_WK_TIME,		/* window(time, size, slide, offset) */
 	SP_WK_SESSION,		/* session_window(time, gap) */
 	SP_WK_TIMEKEY,		/* groupBy(time, keys): the event time itself is a key */
-};
-
-enum sp_wmark {
-	SP_WM_NONE,		/* no watermark: nothing is late, nothing is forgotten */
-	SP_WM_DELAY,		/* max event time - delay (and upstream's, if lower) */
-	SP_WM_UPSTREAM,		/* the watermark in the input's batch-end frames */
 };
 
 struct sp_wagg_spec {
