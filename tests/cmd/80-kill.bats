@@ -16,18 +16,14 @@ setup() {
 	unset SP_TEST_NOFSYNC
 }
 
-pipeline() {
-	stream-read json "$T/in" --schema "$SCHEMA" --checkpoint "$T/ck/read" --trigger availableNow \
-		-o maxFilesPerTrigger=1 \
-	  | stream-select --where 'temperature > 20' --with 'temp_f = temperature * 1.8 + 32' \
-	  | stream-write json --checkpoint "$T/ck/write" "$T/out"
-}
-
 latest_commit() {
 	ls "$T/ck/read/commits" 2>/dev/null | sort -n | tail -1
 }
 
-@test "read | select | write survives 20+ random SIGKILLs with exactly-once output" {
+# Runs the function pipeline again and again, SIGKILLing one of its stages
+# at a random moment each time, until 25 kills (at least 20), then once to
+# the end.
+kill_loop() {
 	kills=0
 	for round in $(seq 1 80); do
 		before=$(latest_commit)
@@ -50,12 +46,43 @@ latest_commit() {
 	echo "# survived $kills kills" >&3
 	[ "$kills" -ge 20 ]
 	run -0 pipeline
+	# All 500 planned batches were committed.
+	[ -f "$T/ck/read/commits/499" ] && [ ! -e "$T/ck/read/offsets/500" ]
+}
+
+@test "read | select | write survives 20+ random SIGKILLs with exactly-once output" {
+	pipeline() {
+		stream-read json "$T/in" --schema "$SCHEMA" --checkpoint "$T/ck/read" --trigger availableNow \
+			-o maxFilesPerTrigger=1 \
+		  | stream-select --where 'temperature > 20' --with 'temp_f = temperature * 1.8 + 32' \
+		  | stream-write json --checkpoint "$T/ck/write" "$T/out"
+	}
+	kill_loop
 	stream-read json "$T/out" --trigger once --schema "$SCHEMA, temp_f DOUBLE" | stream-write json | sort >"$T/got"
 	stream-read json "$T/in" --trigger once --schema "$SCHEMA" \
 	  | stream-select --where 'temperature > 20' --with 'temp_f = temperature * 1.8 + 32' \
 	  | stream-write json | sort >"$T/want"
 	[ "$(wc -l <"$T/want")" -gt 100000 ]
 	cmp "$T/got" "$T/want"
-	# All 500 planned batches were committed.
-	[ -f "$T/ck/read/commits/499" ] && [ ! -e "$T/ck/read/offsets/500" ]
+}
+
+@test "read | window | write survives 20+ random SIGKILLs with exactly-once output" {
+	# append mode: every window once, final; the files of the output are the result
+	W=(--time ts --watermark '1 minute' --window '1 minute' --group-by device_id --keep-state-at-end
+	   --agg 'count(*) AS n, avg(temperature) AS avg_t, max(humidity) AS max_h, sum(seq) AS s')
+	pipeline() {
+		stream-read json "$T/in" --schema "$SCHEMA" --checkpoint "$T/ck/read" --trigger availableNow \
+			-o maxFilesPerTrigger=1 \
+		  | stream-window "${W[@]}" --checkpoint "$T/ck/window" \
+		  | stream-write json --checkpoint "$T/ck/write" "$T/out"
+	}
+	kill_loop
+	stream-read json "$T/out" --trigger once | stream-write json | sort >"$T/got"
+	# the same batches, uninterrupted, from a second checkpoint
+	stream-read json "$T/in" --schema "$SCHEMA" --checkpoint "$T/ck2/read" --trigger availableNow \
+		-o maxFilesPerTrigger=1 \
+	  | stream-window "${W[@]}" --checkpoint "$T/ck2/window" | stream-write json --checkpoint "$T/ck2/write" "$T/out2"
+	stream-read json "$T/out2" --trigger once | stream-write json | sort >"$T/want"
+	[ "$(wc -l <"$T/want")" -gt 10000 ]
+	cmp "$T/got" "$T/want"
 }
