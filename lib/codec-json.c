@@ -19,6 +19,16 @@
  *
  * The corrupt-record column is filled only when the schema has it (a
  * STRING); keys of that name in the records are ignored.
+ *
+ * With rescuedDataColumn (Databricks' option, and Auto Loader's
+ * schemaEvolutionMode "rescue"), what does not fit the schema is kept
+ * instead of lost: top-level keys the schema does not name, and values
+ * that do not fit their column's type (the column is then NULL), go into
+ * that STRING column as a JSON object of their original text, and the row
+ * is not malformed for that. The column is NULL when nothing was rescued.
+ *
+ *   {"a": 1, "b": "x", "c": true}   (schema a LONG, b LONG)
+ *   a 1, b NULL, _rescued_data {"b":"x","c":true}
  */
 #include "codec.h"
 
@@ -35,21 +45,23 @@ struct sp_dec {
 	struct sp_json_opts o;
 	enum sp_parse_mode mode;
 	char *corrupt;		/* columnNameOfCorruptRecord */
+	char *rescue;		/* rescuedDataColumn, or NULL */
 	char *sep;		/* lineSep, or NULL for \n, \r\n and \r */
 	size_t seplen;
 	struct sp_type *schema;
 	struct sp_jnode *root;
 	int corrupt_idx;	/* its column, or -1 */
+	int rescue_idx;		/* the rescued-data column, or -1 */
 	char *name;		/* of the input, for messages */
 	unsigned long long line;
 	int pending_cr;		/* the last record ended with '\r': a '\n' may follow */
 	uint64_t dropped;
 	struct sp_itype *inf;
-	struct sp_buf scratch, scratch2;
+	struct sp_buf scratch, scratch2, rescued;
 };
 
 static const char dec_keys[] =
-	"mode, columnNameOfCorruptRecord, primitivesAsString, prefersDecimal, allowComments, "
+	"mode, columnNameOfCorruptRecord, rescuedDataColumn, primitivesAsString, prefersDecimal, allowComments, "
 	"allowUnquotedFieldNames, allowSingleQuotes, allowNumericLeadingZeros, allowNonNumericNumbers, "
 	"allowBackslashEscapingAnyCharacter, allowUnquotedControlChars, dropFieldIfAllNull, samplingRatio, "
 	"inferTimestamp, timestampFormat, timestampNTZFormat, dateFormat, timeZone, multiLine, encoding, lineSep";
@@ -119,6 +131,13 @@ static int json_dec_new(struct sp_dec **dp, struct sp_kvs *o, struct sp_err *err
 	(void)err;
 	d->mode = sp_parse_mode_opt(o);
 	d->corrupt = sp_xstrdup(sp_kvs_get(o, "columnNameOfCorruptRecord", "_corrupt_record"));
+	if ((v = sp_kvs_get(o, "rescuedDataColumn", NULL))) {
+		if (!*v)
+			sp_usage_error("option -o rescuedDataColumn: the column name cannot be empty");
+		if (!strcmp(v, d->corrupt))
+			sp_usage_error("option -o rescuedDataColumn=%s: the corrupt record column has that name", v);
+		d->rescue = sp_xstrdup(v);
+	}
 	d->o.prims_as_string = sp_kvs_bool(o, "primitivesAsString", 0);
 	/* decimals are DOUBLE here, so preferring them changes nothing */
 	sp_kvs_bool(o, "prefersDecimal", 0);
@@ -145,7 +164,7 @@ static int json_dec_new(struct sp_dec **dp, struct sp_kvs *o, struct sp_err *err
 		sp_usage_error("option -o multiLine=true: not supported yet for json (one record per line)");
 	check_encoding(o);
 	d->sep = line_sep(o, &d->seplen);
-	d->corrupt_idx = -1;
+	d->corrupt_idx = d->rescue_idx = -1;
 	d->name = sp_xstrdup("input");
 	d->inf = sp_infer_new();
 	*dp = d;
@@ -157,6 +176,7 @@ static void json_dec_free(struct sp_dec *d)
 	if (!d)
 		return;
 	free(d->corrupt);
+	free(d->rescue);
 	free(d->sep);
 	free(d->name);
 	sp_jnode_free(d->root);
@@ -164,6 +184,7 @@ static void json_dec_free(struct sp_dec *d)
 	sp_infer_free(d->inf);
 	sp_buf_release(&d->scratch);
 	sp_buf_release(&d->scratch2);
+	sp_buf_release(&d->rescued);
 	free(d);
 }
 
@@ -251,6 +272,29 @@ static int malformed(struct sp_dec *d, const struct sp_jp *jp, const char *s, st
 			  (size_t)(jp->err_at - s) + 1);
 }
 
+/* One object, a row of b (its rescued data too). */
+static int read_row(struct sp_dec *d, struct sp_jp *jp, struct sp_batch *b)
+{
+	if (d->rescue_idx >= 0)
+		sp_buf_reset(&d->rescued);
+	if (sp_jp_object(jp, d->root, b->cols, b->n) < 0)
+		return -1;
+	if (d->rescue_idx >= 0) {
+		struct sp_col *c = &b->cols[d->rescue_idx];
+
+		sp_col_cut(c, b->n);
+		if (d->rescued.len) {
+			d->rescued.p[0] = '{';
+			sp_buf_addc(&d->rescued, '}');
+			sp_col_push_bytes(c, d->rescued.p, d->rescued.len);
+		} else {
+			sp_col_push_null(c);
+		}
+	}
+	b->n++;
+	return 0;
+}
+
 /* A line holding an array: each element is an object and a row. */
 static int top_array(struct sp_dec *d, struct sp_jp *jp, struct sp_batch *b)
 {
@@ -264,9 +308,8 @@ static int top_array(struct sp_dec *d, struct sp_jp *jp, struct sp_batch *b)
 		if (ch != '{')
 			return ch == -2 ? -1 : sp_jp_fail(jp, jp->p, ch == -1 ? "unexpected end of input" :
 									   "expected a JSON object");
-		if (sp_jp_object(jp, d->root, b->cols, b->n) < 0)
+		if (read_row(d, jp, b) < 0)
 			return -1;
-		b->n++;
 		ch = sp_jp_peek(jp);
 		if (ch == ',') {
 			jp->p++;
@@ -287,10 +330,10 @@ static int decode_record(struct sp_dec *d, const char *s, const char *e, struct 
 
 	sp_jp_init(&jp, &d->o, &d->scratch, &d->scratch2, s, (size_t)(e - s));
 	jp.failfast = d->mode == SP_FAILFAST;
+	jp.rescue = d->rescue_idx >= 0 ? &d->rescued : NULL;
 	ch = sp_jp_peek(&jp);
 	if (ch == '{') {
-		if ((rc = sp_jp_object(&jp, d->root, b->cols, b->n)) == 0)
-			b->n++;
+		rc = read_row(d, &jp, b);
 	} else if (ch == '[') {
 		rc = top_array(d, &jp, b);
 	} else if (ch == -1) {
@@ -375,23 +418,45 @@ static struct sp_type *json_inferred(struct sp_dec *d)
 	return sp_infer_schema(d->inf, &d->o);
 }
 
+/* The STRING column named name (what for messages), or -1. */
+static int string_column(const struct sp_type *schema, const char *name, const char *what, struct sp_err *err)
+{
+	for (size_t i = 0; i < schema->nfields; i++)
+		if (!strcmp(schema->fields[i].name, name)) {
+			if (schema->fields[i].type->id != SP_T_STRING)
+				return sp_err_usage(err, "the %s column '%s' must be a STRING, not %s", what, name,
+						    sp_type_name(schema->fields[i].type->id)) - 1;
+			return (int)i;
+		}
+	return -1;
+}
+
 static int json_set_schema(struct sp_dec *d, struct sp_type *schema, struct sp_err *err)
 {
-	int ci = -1;
+	struct sp_type *t;
+	int ci, ri = -1;
 
-	for (size_t i = 0; i < schema->nfields; i++)
-		if (!strcmp(schema->fields[i].name, d->corrupt)) {
-			ci = (int)i;
-			break;
-		}
-	if (ci >= 0 && schema->fields[ci].type->id != SP_T_STRING)
-		return sp_err_usage(err, "the corrupt record column '%s' must be a STRING, not %s", d->corrupt,
-				    sp_type_name(schema->fields[ci].type->id));
+	if ((ci = string_column(schema, d->corrupt, "corrupt record", err)) < -1)
+		return -1;
+	if (d->rescue && (ri = string_column(schema, d->rescue, "rescued data", err)) < -1)
+		return -1;
+	if (d->rescue && ri < 0) {
+		/* the rescued-data column comes last, as Auto Loader adds it */
+		t = sp_type_new_struct();
+		for (size_t i = 0; i < schema->nfields; i++)
+			sp_type_add_field(t, schema->fields[i].name, sp_type_ref(schema->fields[i].type),
+					  schema->fields[i].flags);
+		sp_type_add_field(t, d->rescue, sp_type_prim(SP_T_STRING), 0);
+		ri = (int)t->nfields - 1;
+	} else {
+		t = sp_type_ref(schema);
+	}
 	sp_jnode_free(d->root);
 	sp_type_unref(d->schema);
-	d->schema = sp_type_ref(schema);
+	d->schema = t;
 	d->corrupt_idx = ci;
-	d->root = sp_jnode_new(schema, ci);
+	d->rescue_idx = ri;
+	d->root = sp_jnode_new(t, ci, ri);
 	return 0;
 }
 
@@ -558,7 +623,7 @@ static struct sp_jnode *parse_node(const struct sp_type *t)
 	sp_type_unref(parse_cache[i].type);
 	/* types are immutable: the reference only keeps it alive */
 	parse_cache[i].type = sp_type_ref((struct sp_type *)t);
-	parse_cache[i].node = sp_jnode_new(t, -1);
+	parse_cache[i].node = sp_jnode_new(t, -1, -1);
 	return parse_cache[i].node;
 }
 

@@ -57,6 +57,9 @@ struct sp_jp {
 	int depth;
 	int bad;		/* a value did not fit its type (partial result) */
 	int failfast;		/* a value that does not fit is an error at once */
+	struct sp_buf *rescue;	/* rescued data: unknown top-level keys and values that do not fit, as
+				 * ,"key":value text (NULL: off) */
+	int rescued;		/* a value below the top level did not fit (rescue on) */
 	const char *field;	/* the struct field being read, for messages */
 	const char *err;	/* why the text is malformed */
 	const char *err_at;	/* and where */
@@ -117,12 +120,15 @@ struct sp_jnode {
 	uint32_t mask;
 	uint32_t *next;		/* STRUCT: the field that followed field i last time ([nfields]: the first) */
 	struct sp_jnode *elem;	/* ARRAY */
-	int skip;		/* a field never matched by a key (the corrupt-record column), or -1 */
 	int64_t ymd, days;	/* TIMESTAMP: the last date read (yyyymmdd) and its day number */
 };
 
-/* Compiles t (borrowed: it must outlive the node); skip names a top-level field keys never match, or -1. */
-struct sp_jnode *sp_jnode_new(const struct sp_type *t, int skip);
+/*
+ * Compiles t (borrowed: it must outlive the node); skip and skip2 name
+ * top-level fields keys never match (the corrupt-record and rescued-data
+ * columns), or are -1.
+ */
+struct sp_jnode *sp_jnode_new(const struct sp_type *t, int skip, int skip2);
 void sp_jnode_free(struct sp_jnode *n);
 
 /* Reads one value of node's type into c. 0, SP_JP_CONV (nothing pushed) or -1. */

@@ -49,6 +49,8 @@ void sp_jp_init(struct sp_jp *jp, const struct sp_json_opts *o, struct sp_buf *s
 	jp->depth = 0;
 	jp->bad = 0;
 	jp->failfast = 0;
+	jp->rescue = NULL;
+	jp->rescued = 0;
 	jp->field = NULL;
 	jp->err = NULL;
 	jp->err_at = NULL;
@@ -729,17 +731,16 @@ static uint32_t name_hash(const char *s, size_t len)
 	return h;
 }
 
-struct sp_jnode *sp_jnode_new(const struct sp_type *t, int skip)
+struct sp_jnode *sp_jnode_new(const struct sp_type *t, int skip, int skip2)
 {
 	struct sp_jnode *n = sp_xcalloc(1, sizeof *n);
 	size_t k = t->nfields, size = 8, prev;
 
 	n->type = t;
 	n->id = t->id;
-	n->skip = skip;
 	n->ymd = -1;
 	if (t->id == SP_T_ARRAY)
-		n->elem = sp_jnode_new(t->elem, -1);
+		n->elem = sp_jnode_new(t->elem, -1, -1);
 	if (t->id != SP_T_STRUCT)
 		return n;
 	n->nfields = k;
@@ -758,8 +759,8 @@ struct sp_jnode *sp_jnode_new(const struct sp_type *t, int skip)
 
 		f->name = t->fields[i].name;
 		f->len = strlen(f->name);
-		f->node = sp_jnode_new(t->fields[i].type, -1);
-		if ((int)i == skip)
+		f->node = sp_jnode_new(t->fields[i].type, -1, -1);
+		if ((int)i == skip || (int)i == skip2)
 			continue;
 		/* the first field wins where names repeat */
 		for (h = name_hash(f->name, f->len) & n->mask; (v = n->slots[h]); h = (h + 1) & n->mask)
@@ -1234,9 +1235,9 @@ int sp_jp_value(struct sp_jp *jp, struct sp_jnode *n, struct sp_col *c)
 int sp_jp_object(struct sp_jp *jp, struct sp_jnode *n, struct sp_col *cols, size_t r)
 {
 	uint32_t prev = (uint32_t)n->nfields;
-	const char *key;
-	size_t klen;
-	int ch, idx, rc;
+	const char *key, *vs;
+	size_t klen, mark = 0;
+	int ch, idx, rc, top;
 
 	if (++jp->depth > SP_JSON_MAX_DEPTH)
 		return sp_jp_fail(jp, jp->p, "nesting too deep");
@@ -1245,9 +1246,23 @@ int sp_jp_object(struct sp_jp *jp, struct sp_jnode *n, struct sp_col *cols, size
 		for (;;) {
 			if (read_key(jp, &key, &klen) < 0)
 				return -1;
+			top = jp->rescue && jp->depth == 1;
+			if (top) {
+				/* the key now: its text may live in the scratch buffer the value reuses */
+				mark = jp->rescue->len;
+				sp_buf_addc(jp->rescue, ',');
+				sp_jw_string(jp->rescue, key, klen);
+				sp_buf_addc(jp->rescue, ':');
+				jp->rescued = 0;
+			}
 			if ((idx = find_field(n, prev, key, klen)) < 0) {
+				if (sp_jp_peek(jp) == -2)
+					return -1;
+				vs = jp->p;
 				if (sp_jp_skip(jp) < 0)
 					return -1;
+				if (top)
+					sp_buf_add(jp->rescue, vs, (size_t)(jp->p - vs));
 			} else {
 				struct sp_col *c = &cols[idx];
 
@@ -1255,13 +1270,23 @@ int sp_jp_object(struct sp_jp *jp, struct sp_jnode *n, struct sp_col *cols, size
 				if (c->n > r)
 					sp_col_cut(c, r);
 				jp->field = n->fields[idx].name;
+				if (sp_jp_peek(jp) == -2)
+					return -1;
+				vs = jp->p;
 				if ((rc = sp_jp_value(jp, n->fields[idx].node, c))) {
 					if (rc < 0 || jp->failfast)
 						return -1;
 					sp_col_cut(c, r);
 					sp_col_push_null(c);
-					jp->bad = 1;
+					if (jp->rescue)
+						jp->rescued = 1;
+					else
+						jp->bad = 1;
 				}
+				if (top && jp->rescued)
+					sp_buf_add(jp->rescue, vs, (size_t)(jp->p - vs));
+				else if (top)
+					jp->rescue->p[jp->rescue->len = mark] = '\0';
 				prev = (uint32_t)idx;
 			}
 			ch = peek(jp);

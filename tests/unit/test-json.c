@@ -335,6 +335,17 @@ static const struct dcase dcases[] = {
 	{ NULL, "a LONG, _corrupt_record STRING", "{\"_corrupt_record\":\"zzz\",\"a\":1}", "(1, NULL)", NULL, 0 },
 	{ "columnNameOfCorruptRecord=bad", "a LONG, bad STRING, _corrupt_record STRING", "{\"a\":\"q\",\"_corrupt_record\":\"c\"}",
 	  "(NULL, \"{\\\"a\\\":\\\"q\\\",\\\"_corrupt_record\\\":\\\"c\\\"}\", \"c\")", NULL, 0 },
+	/* rescued data: unknown keys and values that do not fit, as a JSON object; the row is not malformed */
+	{ "rescuedDataColumn=_rescued_data", "a LONG, b LONG",
+	  "{\"a\": 1, \"b\": \"x\", \"c\": true}\n{\"a\":2,\"b\":3}\n{\"b\":[1],\"e\\\"x\":null , \"a\":4}",
+	  "(1, NULL, \"{\\\"b\\\":\\\"x\\\",\\\"c\\\":true}\")\n(2, 3, NULL)\n"
+	  "(4, NULL, \"{\\\"b\\\":[1],\\\"e\\\\\\\"x\\\":null}\")", NULL, 0 },
+	/* a mismatch inside a struct rescues the whole top-level value; the rest of the struct is read;
+	 * a key named like the column is rescued too */
+	{ "rescuedDataColumn=r", "s STRUCT<q: LONG, t: LONG>, r STRING, _corrupt_record STRING",
+	  "{\"s\":{\"q\":1,\"t\":\"no\"},\"r\":\"ignored\"}\n{bad",
+	  "({1, NULL}, \"{\\\"s\\\":{\\\"q\\\":1,\\\"t\\\":\\\"no\\\"},\\\"r\\\":\\\"ignored\\\"}\", NULL)\n"
+	  "(NULL, NULL, \"{bad\")", NULL, 0 },
 	/* the modes */
 	{ "mode=DROPMALFORMED", "a LONG", "{\"a\":1}\n{\"a\":\"x\"}\n{bad\n[{\"a\":2},{\"a\":\"y\"}]\n{\"a\":3}", "(1)\n(3)", NULL, 3 },
 	{ "mode=dropmalformed", "a LONG, _corrupt_record STRING", "{\"a\":\"x\"}\n{\"a\":3}", "(3, NULL)", NULL, 1 },
@@ -510,7 +521,7 @@ static void test_names(void)
 static void test_corrupt_type(void)
 {
 	struct sp_kvs kv = SP_KVS_INIT;
-	struct sp_err err = SP_ERR_INIT;
+	struct sp_err err = SP_ERR_INIT, err2 = SP_ERR_INIT;
 	struct sp_dec *d;
 	struct sp_type *t;
 
@@ -519,6 +530,15 @@ static void test_corrupt_type(void)
 	if (sp_json_dec.set_schema(d, t, &err) != -1 || err.status != SP_EXIT_USAGE ||
 	    strcmp(err.msg, "the corrupt record column '_corrupt_record' must be a STRING, not LONG"))
 		FAIL("corrupt type: '%s'", err.msg);
+	sp_type_unref(t);
+	sp_json_dec.free(d);
+	sp_kvs_release(&kv);
+	sp_kvs_set(&kv, "rescuedDataColumn", "r");
+	sp_json_dec.new(&d, &kv, &err2);
+	sp_type_parse_ddl("a LONG, r LONG", &t, &err2);
+	if (sp_json_dec.set_schema(d, t, &err2) != -1 || err2.status != SP_EXIT_USAGE ||
+	    strcmp(err2.msg, "the rescued data column 'r' must be a STRING, not LONG"))
+		FAIL("rescue type: '%s'", err2.msg);
 	sp_type_unref(t);
 	sp_json_dec.free(d);
 	sp_kvs_release(&kv);
