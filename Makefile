@@ -115,9 +115,11 @@ uninstall:
 lint-man:
 	@for m in $(MAN1) $(MAN5) $(MAN7); do mandoc -Tlint -W warning $$m || exit 1; done
 
+# Every benchmark, or those named: make bench BENCH='window dedup' [ROWS=n]
+BENCH ?= $(filter-out lib,$(basename $(notdir $(wildcard bench/*.sh))))
 bench: deps
 	@$(MAKE) --no-print-directory all
-	bash bench/run.sh $(ROWS)
+	@for b in $(BENCH); do echo "== bench/$$b.sh"; bash bench/$$b.sh $(ROWS) || exit 1; echo; done
 
 clean:
 	rm -rf build build-asan build-fuzz
