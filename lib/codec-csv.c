@@ -40,6 +40,7 @@
 #include <strings.h>
 
 #include "format.h"
+#include "json-int.h"
 #include "timefmt.h"
 
 #define CSV_MAX_SEP 16
@@ -178,6 +179,7 @@ struct sp_dec {
 	int header, infer_types, prefer_date, multiline, enforce;
 	enum sp_parse_mode mode;
 	char *corrupt_name;
+	char *rescue_name;	/* rescuedDataColumn, or NULL */
 	char *nullv, *emptyv, *nanv, *posinf, *neginf;
 	size_t nulllen, emptylen, nanlen, posinflen, neginflen;
 	size_t max_columns;
@@ -186,6 +188,8 @@ struct sp_dec {
 	size_t ndata;		/* fields read from the text */
 	int *dcol;		/* output column of each of them */
 	int corrupt;		/* output column of the corrupt record, or -1 */
+	int rescue;		/* output column of the rescued data, or -1 */
+	struct sp_buf rescued;
 	/* inference */
 	char **names;
 	enum sp_type_id *itypes;
@@ -1002,6 +1006,13 @@ static int dec_new(struct sp_dec **out, struct sp_kvs *o, struct sp_err *err)
 	d->enforce = sp_kvs_bool(o, "enforceSchema", 1);
 	d->mode = sp_parse_mode_opt(o);
 	d->corrupt_name = sp_xstrdup(sp_kvs_get(o, "columnNameOfCorruptRecord", "_corrupt_record"));
+	if ((v = sp_kvs_get(o, "rescuedDataColumn", NULL))) {
+		if (!*v)
+			sp_usage_error("option -o rescuedDataColumn: the column name cannot be empty");
+		if (!strcmp(v, d->corrupt_name))
+			sp_usage_error("option -o rescuedDataColumn=%s: the corrupt record column has that name", v);
+		d->rescue_name = sp_xstrdup(v);
+	}
 	d->nullv = opt_dup(o, "nullValue", "", &d->nulllen);
 	d->emptyv = opt_dup(o, "emptyValue", "", &d->emptylen);
 	d->nanv = opt_dup(o, "nanValue", "NaN", &d->nanlen);
@@ -1026,7 +1037,7 @@ static int dec_new(struct sp_dec **out, struct sp_kvs *o, struct sp_err *err)
 	v = sp_kvs_get(o, "dateFormat", NULL);
 	if (v && strcmp(v, "yyyy-MM-dd"))
 		sp_usage_error("option -o dateFormat=%s: only Spark's default format (yyyy-MM-dd) is supported", v);
-	d->corrupt = -1;
+	d->corrupt = d->rescue = -1;
 	d->name = sp_xstrdup("standard input");
 	d->line = 1;
 	d->at_start = 1;
@@ -1319,6 +1330,33 @@ static void push_slot(struct sp_col *c, const struct slot *sl)
 	}
 }
 
+/* The token's text as Univocity hands it to Spark. */
+static void tok_text(const struct sp_dec *d, const struct tokv *k, const char **s, size_t *n)
+{
+	if (k->kind == K_NULL) {
+		*s = d->nullv;
+		*n = d->nulllen;
+	} else if (k->kind == K_EMPTY) {
+		*s = d->emptyv;
+		*n = d->emptylen;
+	} else {
+		*s = k->p;
+		*n = k->len;
+	}
+}
+
+/* Appends ,"key":"text" (text NULL: null) to the rescued data of a record. */
+static void rescue_add(struct sp_buf *b, const char *key, size_t klen, const char *text, size_t len)
+{
+	sp_buf_addc(b, ',');
+	sp_jw_string(b, key, klen);
+	sp_buf_addc(b, ':');
+	if (text)
+		sp_jw_string(b, text, len);
+	else
+		sp_buf_puts(b, "null");
+}
+
 /*
  * Turns the tokens of one record into a row of b, following the parse
  * mode. status 2: the tokenizer already found the record malformed.
@@ -1330,7 +1368,9 @@ static int add_row(struct sp_dec *d, struct sp_batch *b, int status, const char 
 	const struct sp_type *st = d->schema;
 	int bad = status == 2;
 
-	if (!bad && d->ntok != d->ndata) {
+	if (d->rescue >= 0)
+		sp_buf_reset(&d->rescued);
+	if (!bad && d->ntok != d->ndata && (d->rescue < 0 || d->ntok < d->ndata)) {
 		bad = 1;
 		snprintf(d->reason, sizeof d->reason, "expected %zu field%s, found %zu", d->ndata,
 			 d->ndata == 1 ? "" : "s", d->ntok);
@@ -1344,6 +1384,11 @@ static int add_row(struct sp_dec *d, struct sp_batch *b, int status, const char 
 			continue;
 		}
 		if (convert(d, fd->type, &d->tok[j], sl) < 0) {
+			if (d->rescue >= 0 && status != 2) {
+				rescue_add(&d->rescued, fd->name, strlen(fd->name), sl->p, sl->len);
+				sl->null = 1;
+				continue;
+			}
 			if (!bad) {
 				char ex[64];
 
@@ -1353,6 +1398,18 @@ static int add_row(struct sp_dec *d, struct sp_batch *b, int status, const char 
 			}
 			bad = 1;
 			sl->null = 1;
+		}
+	}
+	if (!bad && d->rescue >= 0) {
+		/* fields beyond the schema are rescued, named as Spark names columns without a header */
+		for (size_t j = d->ndata; j < d->ntok; j++) {
+			const char *ts;
+			size_t tn;
+			char key[32];
+
+			snprintf(key, sizeof key, "_c%zu", j);
+			tok_text(d, &d->tok[j], &ts, &tn);
+			rescue_add(&d->rescued, key, strlen(key), d->tok[j].kind == K_NULL ? NULL : ts, tn);
 		}
 	}
 	if (bad && d->mode == SP_DROPMALFORMED) {
@@ -1370,24 +1427,19 @@ static int add_row(struct sp_dec *d, struct sp_batch *b, int status, const char 
 		else
 			sp_col_push_null(&b->cols[d->corrupt]);
 	}
+	if (d->rescue >= 0) {
+		if (d->rescued.len && !bad) {
+			d->rescued.p[0] = '{';
+			sp_buf_addc(&d->rescued, '}');
+			sp_col_push_bytes(&b->cols[d->rescue], d->rescued.p, d->rescued.len);
+		} else {
+			sp_col_push_null(&b->cols[d->rescue]);
+		}
+	}
 	sp_batch_row_done(b);
 	return 1;
 }
 
-/* The token's text as Univocity hands it to Spark. */
-static void tok_text(const struct sp_dec *d, const struct tokv *k, const char **s, size_t *n)
-{
-	if (k->kind == K_NULL) {
-		*s = d->nullv;
-		*n = d->nulllen;
-	} else if (k->kind == K_EMPTY) {
-		*s = d->emptyv;
-		*n = d->emptylen;
-	} else {
-		*s = k->p;
-		*n = k->len;
-	}
-}
 
 /* enforceSchema=false: the header must name the schema's columns (case-insensitive). */
 static int check_header(struct sp_dec *d, uint64_t line, struct sp_err *err)
@@ -1592,27 +1644,44 @@ static int unsupported(const struct sp_type *st, struct sp_err *err, int usage)
 
 static int dec_set_schema(struct sp_dec *d, struct sp_type *schema, struct sp_err *err)
 {
+	struct sp_type *t = NULL;
 	size_t j = 0;
 
 	if (unsupported(schema, err, 1) < 0)
 		return -1;
-	d->corrupt = -1;
-	for (size_t i = 0; i < schema->nfields; i++)
-		if (!strcmp(schema->fields[i].name, d->corrupt_name)) {
-			if (schema->fields[i].type->id != SP_T_STRING)
-				return sp_err_usage(err, "the corrupt record column '%s' must be of type STRING",
-						    d->corrupt_name);
+	d->corrupt = d->rescue = -1;
+	for (size_t i = 0; i < schema->nfields; i++) {
+		const char *n = schema->fields[i].name, *what = NULL;
+
+		if (!strcmp(n, d->corrupt_name)) {
+			what = "corrupt record";
 			d->corrupt = (int)i;
+		} else if (d->rescue_name && !strcmp(n, d->rescue_name)) {
+			what = "rescued data";
+			d->rescue = (int)i;
 		}
+		if (what && schema->fields[i].type->id != SP_T_STRING)
+			return sp_err_usage(err, "the %s column '%s' must be of type STRING", what, n);
+	}
+	if (d->rescue_name && d->rescue < 0) {
+		/* the rescued-data column comes last, as Auto Loader adds it */
+		t = sp_type_new_struct();
+		for (size_t i = 0; i < schema->nfields; i++)
+			sp_type_add_field(t, schema->fields[i].name, sp_type_ref(schema->fields[i].type),
+					  schema->fields[i].flags);
+		sp_type_add_field(t, d->rescue_name, sp_type_prim(SP_T_STRING), 0);
+		d->rescue = (int)t->nfields - 1;
+	}
 	sp_type_unref(d->schema);
-	d->schema = sp_type_ref(schema);
-	d->ndata = schema->nfields - (d->corrupt >= 0);
+	d->schema = t ? t : sp_type_ref(schema);
+	schema = d->schema;
+	d->ndata = schema->nfields - (d->corrupt >= 0) - (d->rescue >= 0);
 	free(d->dcol);
 	free(d->slots);
 	d->dcol = sp_xcalloc(schema->nfields + 1, sizeof *d->dcol);
 	d->slots = sp_xcalloc(schema->nfields + 1, sizeof *d->slots);
 	for (size_t i = 0; i < schema->nfields; i++)
-		if ((int)i != d->corrupt)
+		if ((int)i != d->corrupt && (int)i != d->rescue)
 			d->dcol[j++] = (int)i;
 	return 0;
 }
@@ -1639,6 +1708,8 @@ static void dec_free(struct sp_dec *d)
 	free(d->dcol);
 	free(d->slots);
 	free(d->corrupt_name);
+	free(d->rescue_name);
+	sp_buf_release(&d->rescued);
 	free(d->nullv);
 	free(d->emptyv);
 	free(d->nanv);
@@ -1656,7 +1727,7 @@ const struct sp_dec_class sp_csv_dec = {
 	"csv",
 	"header, inferSchema, sep (delimiter), quote, escape, charToEscapeQuoteEscaping, comment, "
 	"nullValue, emptyValue, nanValue, positiveInf, negativeInf, ignoreLeadingWhiteSpace, "
-	"ignoreTrailingWhiteSpace, mode, columnNameOfCorruptRecord, multiLine, lineSep, enforceSchema, "
+	"ignoreTrailingWhiteSpace, mode, columnNameOfCorruptRecord, rescuedDataColumn, multiLine, lineSep, enforceSchema, "
 	"preferDate, samplingRatio, timestampFormat, dateFormat, encoding, maxColumns, maxCharsPerColumn, "
 	"unescapedQuoteHandling",
 	dec_new,

@@ -362,6 +362,13 @@ static const struct dcase csv_cases[] = {
 	  "[1,null,\"1\"]\n[1,2,\"1,2,3\"]\n[null,2,\"x,2\"]\n[1,2,null]\n", NULL, 0 },
 	{ "corrupt record column in the middle, renamed", { "columnNameOfCorruptRecord=bad", NULL },
 	  "a LONG, bad STRING, b LONG", IN1("1,x\n3,4\n"), NULL, "[1,\"1,x\",null]\n[3,null,4]\n", NULL, 0 },
+	{ "rescued data: values that do not convert and extra fields; a short record stays malformed",
+	  { "rescuedDataColumn=_rescued_data", NULL }, "a LONG, b LONG, _corrupt_record STRING",
+	  IN1("1,2\nx,3,extra,\n4\n"), NULL,
+	  "[1,2,null,null]\n[null,3,null,\"{\\\"a\\\":\\\"x\\\",\\\"_c2\\\":\\\"extra\\\",\\\"_c3\\\":null}\"]\n"
+	  "[4,null,\"4\",null]\n", NULL, 0 },
+	{ "rescued data and DROPMALFORMED: a rescued record is kept", { "rescuedDataColumn=r", "mode=DROPMALFORMED", NULL },
+	  "a LONG", IN1("y\n5,6\n"), NULL, "[null,\"{\\\"a\\\":\\\"y\\\"}\"]\n[5,\"{\\\"_c1\\\":\\\"6\\\"}\"]\n", NULL, 0 },
 	{ "DROPMALFORMED", { "mode=dropmalformed", NULL }, "a LONG, b LONG", IN1("1\n1,2,3\nx,2\n1,2\n"), NULL,
 	  "[1,2]\n", NULL, 3 },
 	{ "FAILFAST: field count", { "mode=FAILFAST", NULL }, "a LONG, b LONG", IN1("1,2\n\n1\n"), NULL, NULL,
