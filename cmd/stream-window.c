@@ -161,31 +161,6 @@ static void parse_args(int argc, char **argv, struct args *a)
 	}
 }
 
-static int progress(struct sp_opck *c, struct sp_window *w, const struct sp_batch_info *bi, uint64_t in_rows,
-		    int64_t started, struct sp_err *err)
-{
-	struct sp_wstats s;
-	char *state;
-	int r;
-
-	if (!c->progress)
-		return 0;
-	sp_wstate_stats(sp_window_state(w), &s);
-	state = sp_xasprintf("[{\"operatorName\":\"stateStoreSave\",\"numRowsTotal\":%llu,\"numRowsUpdated\":%llu,"
-			     "\"memoryUsedBytes\":%llu,\"numRowsDroppedByWatermark\":%llu,\"stateBytesWritten\":%llu}]",
-			     (unsigned long long)s.groups, (unsigned long long)s.updated,
-			     (unsigned long long)s.bytes, (unsigned long long)s.late,
-			     (unsigned long long)c->last_bytes);
-	{
-		struct sp_progress_batch pb = { bi->id, in_rows, sp_mono_us() - started, bi->watermark, INT64_MIN,
-						INT64_MIN, NULL, state, NULL, NULL };
-
-		r = sp_opck_progress(c, &pb, err);
-	}
-	free(state);
-	return r;
-}
-
 /* ---- the late rows' side output ---- */
 
 static int late_open(struct sp_writer **lw, const char *spec, struct sp_err *err)
@@ -217,7 +192,41 @@ struct run {
 	uint64_t in_rows;
 	uint64_t late_n;		/* late rows of the batch */
 	int64_t started;
+	int64_t updates_us, removals_us, commit_us;	/* the batch's phases */
+	uint64_t groups_before_end;
+	uint64_t late_before;		/* rows dropped as late before the batch (the state counts them all) */
 };
+
+/* The batch's progress line (Spark's StreamingQueryProgress, stateOperators as StateOperatorProgress). */
+static int progress(struct run *r, struct sp_err *err)
+{
+	struct sp_wstats s;
+	struct sp_op_progress op = { "stateStoreSave", 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL };
+	char *state;
+	int rc;
+
+	if (!r->ck.progress)
+		return 0;
+	sp_wstate_stats(sp_window_state(r->w), &s);
+	op.rows_total = s.groups;
+	op.rows_updated = s.updated;
+	op.rows_removed = r->groups_before_end > s.groups ? r->groups_before_end - s.groups : 0;
+	op.rows_late = s.late - r->late_before;
+	op.memory = s.bytes;
+	op.bytes_written = r->ck.last_bytes;
+	op.updates_us = r->updates_us;
+	op.removals_us = r->removals_us;
+	op.commit_us = r->commit_us;
+	state = sp_op_progress_json(&op);
+	{
+		struct sp_progress_batch pb = { r->bi.id, r->in_rows, sp_mono_us() - r->started, r->bi.watermark,
+						INT64_MIN, INT64_MIN, NULL, state, NULL, NULL };
+
+		rc = sp_opck_progress(&r->ck, &pb, err);
+	}
+	free(state);
+	return rc;
+}
 
 static int flush_late(struct run *r, struct sp_err *err)
 {
@@ -247,6 +256,8 @@ static int bind(struct run *r, struct sp_type *schema, struct sp_err *err)
 
 static int batch_begin(struct run *r, const struct sp_batch_info *bi, struct sp_err *err)
 {
+	struct sp_wstats s;
+
 	if (bi->mode != SP_MODE_APPEND)
 		return sp_err_set(err, "input batch %lld is in %s mode: stream-window aggregates appended rows "
 				  "(Spark chains aggregations only after append output)", (long long)bi->id,
@@ -259,6 +270,9 @@ static int batch_begin(struct run *r, const struct sp_batch_info *bi, struct sp_
 	r->in_rows = 0;
 	r->late_n = 0;
 	r->started = sp_mono_us();
+	r->updates_us = r->removals_us = r->commit_us = 0;
+	sp_wstate_stats(sp_window_state(r->w), &s);
+	r->late_before = s.late;
 	sp_window_begin(r->w, bi->id);
 	if (r->late) {
 		struct sp_batch_info lb = { bi->id, SP_MODE_APPEND, SP_NO_WATERMARK, 0, NULL };
@@ -272,6 +286,8 @@ static int batch_begin(struct run *r, const struct sp_batch_info *bi, struct sp_
 
 static int batch_rows(struct run *r, const struct sp_frame *fr, struct sp_err *err)
 {
+	int64_t t;
+
 	if (!r->in_batch) {
 		/* rows outside a batch: an implicit one, ending at the next end frame or the end of input */
 		struct sp_batch_info bi = { r->next_id, SP_MODE_APPEND, SP_NO_WATERMARK, 0, NULL };
@@ -282,8 +298,10 @@ static int batch_rows(struct run *r, const struct sp_frame *fr, struct sp_err *e
 	if (bind(r, fr->schema, err) < 0)
 		return -1;
 	r->in_rows += fr->batch->n;
+	t = sp_mono_us();
 	if (sp_window_rows(r->w, fr->batch, r->late ? &r->late_rows : NULL, err) < 0)
 		return -1;
+	r->updates_us += sp_mono_us() - t;
 	return r->late_rows.n >= 16384 ? flush_late(r, err) : 0;
 }
 
@@ -314,7 +332,8 @@ static int emit(struct run *r, int64_t id, const struct sp_batch *rows, int64_t 
 static int batch_end(struct run *r, const struct sp_batch_info *in, struct sp_err *err)
 {
 	const struct sp_batch *rows;
-	int64_t id = in ? in->id : r->bi.id, wm;
+	int64_t id = in ? in->id : r->bi.id, wm, t;
+	struct sp_wstats s;
 
 	if (!r->in_batch) {
 		if (!in)
@@ -323,10 +342,16 @@ static int batch_end(struct run *r, const struct sp_batch_info *in, struct sp_er
 		if (batch_begin(r, in, err) < 0)
 			return -1;
 	}
+	sp_wstate_stats(sp_window_state(r->w), &s);
+	r->groups_before_end = s.groups;
+	t = sp_mono_us();
 	if (sp_window_end(r->w, in ? in->watermark : SP_NO_WATERMARK, &rows, err) < 0)
 		return -1;
+	r->removals_us = sp_mono_us() - t;
+	t += r->removals_us;
 	if (sp_opck_commit(&r->ck, id, err) < 0)
 		return -1;
+	r->commit_us = sp_mono_us() - t;
 	wm = sp_wstate_watermark(sp_window_state(r->w));
 	if (emit(r, id, rows, wm, in ? in->meta : NULL, err) < 0)
 		return -1;
@@ -340,7 +365,7 @@ static int batch_end(struct run *r, const struct sp_batch_info *in, struct sp_er
 			return -1;
 	}
 	r->bi.watermark = wm;
-	if (progress(&r->ck, r->w, &r->bi, r->in_rows, r->started, err) < 0)
+	if (progress(r, err) < 0)
 		return -1;
 	r->in_batch = 0;
 	r->next_id = id + 1;

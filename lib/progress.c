@@ -172,3 +172,17 @@ int sp_progress_write(struct sp_progress *p, const struct sp_progress_batch *b, 
 	json_object_put(o);
 	return r;
 }
+
+char *sp_op_progress_json(const struct sp_op_progress *op)
+{
+	return sp_xasprintf("[{\"operatorName\":\"%s\",\"numRowsTotal\":%llu,\"numRowsUpdated\":%llu,"
+			    "\"allUpdatesTimeMs\":%lld,\"numRowsRemoved\":%llu,\"allRemovalsTimeMs\":%lld,"
+			    "\"commitTimeMs\":%lld,\"memoryUsedBytes\":%llu,\"numRowsDroppedByWatermark\":%llu,"
+			    "\"numShufflePartitions\":1,\"numStateStoreInstances\":1,\"stateBytesWritten\":%llu,"
+			    "\"customMetrics\":%s}]",
+			    op->name, (unsigned long long)op->rows_total, (unsigned long long)op->rows_updated,
+			    (long long)(op->updates_us / 1000), (unsigned long long)op->rows_removed,
+			    (long long)(op->removals_us / 1000), (long long)(op->commit_us / 1000),
+			    (unsigned long long)op->memory, (unsigned long long)op->rows_late,
+			    (unsigned long long)op->bytes_written, op->custom ? op->custom : "{}");
+}

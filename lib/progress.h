@@ -31,6 +31,22 @@ struct sp_progress_batch {
 	const char *sink;	/* JSON object: sink */
 };
 
+/* The figures of a stateful operator, as Spark's StateOperatorProgress. */
+struct sp_op_progress {
+	const char *name;		/* operatorName: "stateStoreSave", "dedupe", "symmetricHashJoin" */
+	uint64_t rows_total;		/* numRowsTotal: rows (keys) in state */
+	uint64_t rows_updated;		/* numRowsUpdated */
+	uint64_t rows_removed;		/* numRowsRemoved: evicted */
+	uint64_t rows_late;		/* numRowsDroppedByWatermark */
+	uint64_t memory;		/* memoryUsedBytes */
+	uint64_t bytes_written;		/* stateBytesWritten: the last commit's files */
+	int64_t updates_us, removals_us, commit_us;	/* allUpdatesTimeMs, allRemovalsTimeMs, commitTimeMs */
+	const char *custom;		/* customMetrics: JSON object text, or NULL */
+};
+
+/* The stateOperators array of one operator (new string). */
+char *sp_op_progress_json(const struct sp_op_progress *op);
+
 struct sp_progress;
 
 /* dir may be NULL (no file), fd may be -1 (none); q is copied. */
