@@ -2,7 +2,7 @@
  * stream-write: the sink of every pipeline. Reads a frame stream on
  * standard input and writes it as a console table, JSON lines, CSV, text
  * or frames, to standard output, a file, or (with --checkpoint) a
- * directory of committed part files.
+ * directory of committed part files; or as messages to Kafka.
  *
  * Without a checkpoint, a file appears whole or not at all: it is written
  * beside its final name and renamed into place when the stream ends
@@ -22,6 +22,7 @@
 #include "console.h"
 #include "exec.h"
 #include "filesink.h"
+#include "kafkasink.h"
 #include "log.h"
 #include "progress.h"
 #include "query.h"
@@ -37,11 +38,13 @@ static const struct sp_opt opts[] = {
 };
 
 static const char usage[] = "stream-write FORMAT [options] [PATH]\n"
+	"       stream-write kafka -o kafka.bootstrap.servers=HOST:PORT [-o topic=TOPIC] [options]\n"
 	"       stream-write exec [options] -- COMMAND [ARG ...]";
 static const char about[] =
 	"Writes the frame stream on standard input as FORMAT: console (Spark's\n"
 	"console sink), json (JSON lines), csv, text or frames. PATH is a file,\n"
 	"or - for standard output (the default); with --checkpoint, a directory.\n"
+	"kafka writes each row as a Kafka message, one transaction per batch.\n"
 	"exec runs COMMAND once per batch with the batch on its standard input\n"
 	"(Spark's foreachBatch).";
 
@@ -93,7 +96,9 @@ static void parse_args(int argc, char **argv, struct args *a)
 		}
 	}
 	if (!a->format)
-		sp_usage_error("no format given (console, json, csv, text, frames or exec)");
+		sp_usage_error("no format given (console, json, csv, text, frames, kafka or exec)");
+	if (a->path && !strcmp(a->format, "kafka"))
+		sp_usage_error("kafka takes no PATH ('%s'): the topic is -o topic=NAME or a topic column", a->path);
 	if (!strcmp(a->format, "exec") && !a->ncmd)
 		sp_usage_error("exec needs a command after '--'");
 	if (a->ncmd && strcmp(a->format, "exec"))
@@ -113,6 +118,7 @@ struct sink {
 	struct sp_filesink *files;	/* part files, with --checkpoint and a PATH */
 	struct sp_output *part;		/* the current batch's part file (owned by files) */
 	struct sp_output *spool;	/* exec: the current batch, for the command */
+	struct sp_kafkasink *kafka;	/* kafka */
 	struct sp_exec_opts exec;
 	int exec_status;		/* exec: the command's failing status */
 	struct sp_buf text;
@@ -146,6 +152,12 @@ static int sink_open(struct sink *s, struct sp_err *err)
 		sp_kvs_check_used(&a->kv, "exec", "format, maxRetries, retryBackoff, and the format's options");
 		return 0;
 	}
+	if (!strcmp(a->format, "kafka")) {
+		if (sp_kafkasink_new(&s->kafka, &a->kv, a->checkpoint != NULL, err) < 0)
+			return -1;
+		sp_kvs_check_used(&a->kv, "kafka", SP_KAFKASINK_KEYS);
+		return 0;
+	}
 	if (!strcmp(a->format, "console")) {
 		if (sp_console_new(&s->con, &a->kv, err) < 0)
 			return -1;
@@ -165,7 +177,7 @@ static int sink_open(struct sink *s, struct sp_err *err)
 			sp_writer_set_zstd(s->fw, 1);
 	} else {
 		if (!(s->cls = sp_enc_find(a->format)))
-			sp_usage_error("unknown format '%s' (console, json, csv, text or frames)", a->format);
+			sp_usage_error("unknown format '%s' (console, json, csv, text, frames, kafka or exec)", a->format);
 		known = s->cls->keys;
 		if (s->cls->new(&s->enc, &a->kv, err) < 0)
 			return -1;
@@ -193,7 +205,6 @@ static int sink_info(struct sink *s, const char *json, struct sp_err *err)
 		return 0;
 	if (sp_ckdir_open(s->a->checkpoint, "stream-write", &s->q, &id, err) < 0)
 		return -1;
-	free(id);
 	p = sp_xasprintf("%s/commits", s->a->checkpoint);
 	r = sp_log_open(&s->commits, p, err);
 	free(p);
@@ -204,6 +215,13 @@ static int sink_info(struct sink *s, const char *json, struct sp_err *err)
 	}
 	if (r == 0 && sp_progress_open(&s->progress, s->a->checkpoint, s->a->progress_fd, &s->q, err) < 0)
 		r = -1;
+	if (r == 0 && s->kafka) {
+		char *abs = realpath(s->a->checkpoint, NULL);
+
+		r = sp_kafkasink_bind(s->kafka, s->q.id ? s->q.id : id, abs ? abs : s->a->checkpoint, err);
+		free(abs);
+	}
+	free(id);
 	return r;
 }
 
@@ -226,6 +244,8 @@ static int64_t committed(const struct sink *s)
 
 	if (s->files && sp_filesink_latest(s->files) > c)
 		c = sp_filesink_latest(s->files);
+	if (s->kafka && sp_kafkasink_committed(s->kafka) > c)
+		c = sp_kafkasink_committed(s->kafka);
 	return c;
 }
 
@@ -279,6 +299,8 @@ static int sink_begin(struct sink *s, const struct sp_batch_info *bi, struct sp_
 	}
 	if (s->con)
 		sp_console_begin(s->con, bi->id);
+	if (s->kafka)
+		return sp_kafkasink_begin(s->kafka, bi->id, err);
 	return s->fw ? sp_writer_begin(s->fw, bi, err) : 0;
 }
 
@@ -318,6 +340,8 @@ static int sink_rows(struct sink *s, const struct sp_batch *b, struct sp_err *er
 	if (s->skip)
 		return 0;
 	s->rows += b->n;
+	if (s->kafka)
+		return sp_kafkasink_rows(s->kafka, b, err);
 	if (s->fw)
 		return sp_writer_rows(s->fw, b, err);
 	if (s->con)
@@ -343,8 +367,10 @@ static int record_commit(struct sink *s, const struct sp_batch_info *bi, struct 
 	if (r == 0 && s->progress && !s->skip) {
 		struct sp_progress_batch pb = { bi->id, s->rows, sp_mono_us() - s->started, bi->watermark,
 						INT64_MIN, INT64_MIN, NULL, NULL, NULL, NULL };
-		char *sink = sp_xasprintf("{\"description\":\"%sSink[%s]\",\"numOutputRows\":%llu}",
-					  s->files ? "File" : s->a->format, s->a->path, (unsigned long long)s->rows);
+		char *sink = s->kafka ? sp_xasprintf("{\"description\":\"%s\",\"numOutputRows\":%llu}",
+						     sp_kafkasink_describe(s->kafka), (unsigned long long)s->rows) :
+			sp_xasprintf("{\"description\":\"%sSink[%s]\",\"numOutputRows\":%llu}",
+				     s->files ? "File" : s->a->format, s->a->path, (unsigned long long)s->rows);
 
 		pb.sink = sink;
 		r = sp_progress_write(s->progress, &pb, err);
@@ -369,6 +395,8 @@ static int sink_end(struct sink *s, const struct sp_batch_info *bi, struct sp_er
 		r = sink_drain(s, err);
 	if (r == 0 && s->a->ncmd)
 		r = run_batch(s, bi, err);
+	if (r == 0 && s->kafka)
+		r = sp_kafkasink_commit(s->kafka, bi->id, err);
 	if (r == 0 && s->files) {
 		r = sp_filesink_commit(s->files, bi->id, s->mode_complete, err);
 		s->part = NULL;
@@ -378,6 +406,8 @@ static int sink_end(struct sink *s, const struct sp_batch_info *bi, struct sp_er
 
 static int sink_close(struct sink *s, struct sp_err *err)
 {
+	if (s->kafka)
+		return sp_kafkasink_close(s->kafka, err);
 	if (s->fw && sp_writer_eos(s->fw, err) < 0)
 		return -1;
 	if (sink_drain(s, err) < 0)
@@ -394,6 +424,7 @@ static void sink_free(struct sink *s)
 	sp_output_free(s->out);
 	sp_filesink_free(s->files);
 	sp_output_free(s->spool);
+	sp_kafkasink_free(s->kafka);
 	sp_buf_release(&s->text);
 	sp_log_free(s->commits);
 	sp_log_free(s->source_commits);

@@ -4,6 +4,7 @@
  */
 #include "kafka.h"
 
+#include <ctype.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -78,7 +79,7 @@ int sp_kafka_conf(rd_kafka_conf_t **conf, struct sp_kvs *kv, const char *const *
 			goto fail;
 	for (size_t i = 0; i < kv->n; i++) {
 		struct sp_kv *o = &kv->v[i];
-		char *opt;
+		char *opt, *prop;
 		int r;
 
 		if (strncasecmp(o->key, SP_KAFKA_PREFIX, plen) || !o->key[plen])
@@ -86,9 +87,14 @@ int sp_kafka_conf(rd_kafka_conf_t **conf, struct sp_kvs *kv, const char *const *
 		o->used = 1;
 		if (!strcasecmp(o->key + plen, "bootstrap.servers"))
 			brokers = *o->val != '\0';
+		/* librdkafka's names are lower case; Spark lower-cases its option names too */
+		prop = sp_xstrdup(o->key + plen);
+		for (char *p = prop; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
 		opt = sp_xasprintf("option -o %s", o->key);
-		r = sp_kafka_conf_set(c, o->key + plen, o->val, opt, err);
+		r = sp_kafka_conf_set(c, prop, o->val, opt, err);
 		free(opt);
+		free(prop);
 		if (r < 0)
 			goto fail;
 	}

@@ -7,8 +7,9 @@
  * so the properties are librdkafka's (CONFIGURATION.md; mostly the same
  * names as Java's). sp_kafka_conf() builds the client configuration from
  * those options; sp_kafka_new() makes the client. Only the Kafka modules
- * of lib/ include this header: commands see the source and the sink
- * through their own opaque handles.
+ * of lib/ (and stream-kafka-mock, which is librdkafka's mock cluster)
+ * include this header: commands see the source and the sink through their
+ * own opaque handles.
  *
  * librdkafka's own log lines go through sp_warn(), tagged "kafka:", at
  * -v (errors and warnings), -vv (notices and information) and -vvv

@@ -32,7 +32,7 @@ setup() {
 
 @test "unknown format and extra path are usage errors" {
 	run -2 --separate-stderr stream-write parquet
-	[ "${stderr_lines[0]}" = "stream-write: unknown format 'parquet' (console, json, csv, text or frames)" ]
+	[ "${stderr_lines[0]}" = "stream-write: unknown format 'parquet' (console, json, csv, text, frames, kafka or exec)" ]
 	run -2 --separate-stderr stream-write json a b
 	[ "${stderr_lines[0]}" = "stream-write: more than one output path ('a' and 'b')" ]
 }
