@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ack.h"
 #include "console.h"
 #include "exec.h"
 #include "filesink.h"
@@ -122,12 +123,14 @@ struct sink {
 	struct sp_exec_opts exec;
 	int exec_status;		/* exec: the command's failing status */
 	struct sp_buf text;
-	int in_batch, skip, mode_complete, exec_frames;
+	int in_batch, skip, exec_frames;
+	enum sp_mode mode;		/* the batch's output mode */
 	uint64_t rows;
 	int64_t started;
 	/* with --checkpoint */
 	struct sp_query q;
-	struct sp_log *commits, *source_commits;
+	struct sp_log *commits;
+	struct sp_ack *ack;		/* commits acknowledged to the source */
 	struct sp_progress *progress;
 };
 
@@ -207,12 +210,9 @@ static int sink_info(struct sink *s, const char *json, struct sp_err *err)
 		return -1;
 	p = sp_xasprintf("%s/commits", s->a->checkpoint);
 	r = sp_log_open(&s->commits, p, err);
+	if (r == 0 && s->q.checkpoint)
+		r = sp_ack_open(&s->ack, s->q.checkpoint, p, err);
 	free(p);
-	if (r == 0 && s->q.checkpoint) {
-		p = sp_xasprintf("%s/commits", s->q.checkpoint);
-		r = sp_log_open(&s->source_commits, p, err);
-		free(p);
-	}
 	if (r == 0 && sp_progress_open(&s->progress, s->a->checkpoint, s->a->progress_fd, &s->q, err) < 0)
 		r = -1;
 	if (r == 0 && s->kafka) {
@@ -319,7 +319,7 @@ static int run_batch(struct sink *s, const struct sp_batch_info *bi, struct sp_e
 	}
 	env[0] = sp_xasprintf("STREAM_BATCH_ID=%lld", (long long)bi->id);
 	env[1] = sp_xasprintf("STREAM_QUERY_ID=%s", s->q.id ? s->q.id : "");
-	env[2] = sp_xasprintf("STREAM_OUTPUT_MODE=%s", s->mode_complete ? "complete" : "append");
+	env[2] = sp_xasprintf("STREAM_OUTPUT_MODE=%s", sp_mode_name(s->mode));
 	env[3] = NULL;
 	r = sp_exec_run(s->a->cmd, sp_output_fd(s->spool), env, &s->exec, &s->exec_status, err);
 	if (r < 0)
@@ -361,8 +361,8 @@ static int record_commit(struct sink *s, const struct sp_batch_info *bi, struct 
 	entry = sp_xasprintf("{\"batchId\":%lld,\"watermark\":%lld}", (long long)bi->id, (long long)bi->watermark);
 	if (sp_log_latest(s->commits) < bi->id)
 		r = sp_log_put(s->commits, bi->id, entry, err);
-	if (r == 0 && s->source_commits)
-		r = sp_log_put(s->source_commits, bi->id, entry, err);
+	if (r == 0 && s->ack)
+		r = sp_ack_commit(s->ack, bi->id, entry, err);
 	free(entry);
 	if (r == 0 && s->progress && !s->skip) {
 		struct sp_progress_batch pb = { bi->id, s->rows, sp_mono_us() - s->started, bi->watermark,
@@ -398,7 +398,7 @@ static int sink_end(struct sink *s, const struct sp_batch_info *bi, struct sp_er
 	if (r == 0 && s->kafka)
 		r = sp_kafkasink_commit(s->kafka, bi->id, err);
 	if (r == 0 && s->files) {
-		r = sp_filesink_commit(s->files, bi->id, s->mode_complete, err);
+		r = sp_filesink_commit(s->files, bi->id, s->mode == SP_MODE_COMPLETE, err);
 		s->part = NULL;
 	}
 	return r < 0 ? -1 : record_commit(s, bi, err);
@@ -427,7 +427,7 @@ static void sink_free(struct sink *s)
 	sp_kafkasink_free(s->kafka);
 	sp_buf_release(&s->text);
 	sp_log_free(s->commits);
-	sp_log_free(s->source_commits);
+	sp_ack_free(s->ack);
 	sp_progress_free(s->progress);
 	sp_query_release(&s->q);
 }
@@ -457,7 +457,7 @@ int main(int argc, char **argv)
 			r = sink_info(&s, fr.json, &err);
 			break;
 		case SP_FR_BEGIN:
-			s.mode_complete = fr.info.mode == SP_MODE_COMPLETE;
+			s.mode = fr.info.mode;
 			r = sink_begin(&s, &fr.info, &err);
 			break;
 		case SP_FR_ROWS:

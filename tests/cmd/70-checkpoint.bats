@@ -64,6 +64,29 @@ committed_rows() {
 	[ "$(committed_rows)" -eq 50 ]
 }
 
+@test "two sinks on one source (tee): a batch is done when both have it, and a restart gives each what it missed" {
+	# sink B fails on batch 1 until told otherwise; sink A goes on
+	tee_run() {
+		stream-read json "$T/in" --schema "$SCHEMA" --checkpoint "$T/ck/read" --trigger availableNow \
+			-o maxFilesPerTrigger=2 \
+		  | tee >(stream-write json --checkpoint "$T/ck/a" "$T/out") \
+		  | stream-write exec --checkpoint "$T/ck/b" -o maxRetries=0 -- \
+			sh -c 'test "$STREAM_BATCH_ID" != 1 || test -e "$0/ok" || exit 3; echo "$STREAM_BATCH_ID" >>"$0/b-batches"' "$T"
+	}
+	run tee_run
+	[ "$status" -ne 0 ]
+	[ "$(ls "$T/ck/read/sinks" | wc -l)" -eq 2 ]
+	[ "$(ls "$T/ck/read/commits")" = 0 ]
+	touch "$T/ok"
+	run -0 tee_run
+	# the process substitution may finish after the pipeline
+	for _ in $(seq 50); do [ -e "$T/ck/read/commits/2" ] && break; sleep 0.1; done
+	[ "$(ls "$T/ck/read/commits" | sort -n | tail -1)" = 2 ]
+	[ "$(cat "$T/b-batches")" = $'0\n1\n2' ]
+	[ "$(committed_rows)" -eq 50 ]
+	[ "$(stream-read json "$T/out" --trigger once --schema "$SCHEMA" | stream-write json | sort -u | wc -l)" -eq 50 ]
+}
+
 @test "a part file without its manifest entry is never read" {
 	run -0 run_once
 	cp "$T/in/f1.json" "$T/out/part-00099-leftover.c000.json"
