@@ -9,8 +9,6 @@
 # Usage: [SP_BUILD=build-dir] bench/dedup.sh [ROWS] (default 10000000).
 rows=${1:-10000000}
 . "$(dirname "$0")/lib.sh"
-# SP_BUILD=dir: the tools of another build directory (as the tests take it)
-[ -n "${SP_BUILD:-}" ] && export PATH="$top/$SP_BUILD/bin:$PATH"
 
 # ROWS events, one in 200 a copy of the event 1000 lines before it
 input=$out/dedup-$rows.jsonl

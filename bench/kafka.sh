@@ -5,8 +5,6 @@
 # the ratio to kcat. Usage: bench/kafka.sh [ROWS] (default 1000000).
 rows=${1:-1000000}
 . "$(dirname "$0")/lib.sh"
-# SP_BUILD=build-x bench/kafka.sh: the tools of another build directory
-[ -n "${SP_BUILD:-}" ] && PATH=$top/$SP_BUILD/bin:$PATH
 events=$(events "$rows")
 parts=64	# the mock cluster keeps about 5 MiB per partition: room for every event
 

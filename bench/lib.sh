@@ -1,10 +1,11 @@
 # Shared by the benchmarks: timing, reporting, DuckDB. Source it after
-# setting rows (the row count the rates are computed for).
+# setting rows (the row count the rates are computed for). The tools are
+# those of build/, or of the build directory SP_BUILD names.
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 out=$top/bench/out
 mkdir -p "$out"
-export PATH="$top/build/bin:$PATH"
+export PATH="$top/${SP_BUILD:-build}/bin:$PATH"
 [ -x "$out/gen-events" ] && [ "$out/gen-events" -nt "$top/bench/gen-events.c" ] ||
 	cc -O2 -o "$out/gen-events" "$top/bench/gen-events.c"
 schema='device_id STRING, temperature DOUBLE, humidity DOUBLE, ts TIMESTAMP, seq LONG'
