@@ -50,6 +50,7 @@ struct filesource {
 	struct sp_log *offsets;		/* borrowed from the engine */
 	char *seen_dir;
 	int64_t cleaned;		/* batches up to this one had cleanSource applied */
+	int64_t compacted;		/* the last batch the seen set was compacted at */
 	enum evolution want;		/* schemaEvolutionMode as asked */
 	enum evolution evolve;		/* ... and as it applies (an inferred schema in a checkpoint) */
 	char *schema_path;		/* DIR/schema */
@@ -424,7 +425,8 @@ static int file_committed(struct sp_srcimpl *impl, int64_t last, int64_t committ
 
 	if (!s->offsets)
 		return 0;
-	if (last >= 0 && last % COMPACT_EVERY == 0) {
+	if (last >= 0 && last % COMPACT_EVERY == 0 && last > s->compacted) {
+		s->compacted = last;
 		struct sp_log *seen = NULL;
 
 		text = sp_filesrc_seen_json(s->files);
@@ -562,6 +564,7 @@ int sp_filesource_new(struct sp_srcimpl **impl, const struct sp_filesource_args 
 	s->base.ops = &file_ops;
 	s->base.keep = INT64_MAX;
 	s->ifd = -1;
+	s->compacted = -1;
 	s->kv = kv;
 	s->paths = a->paths;
 	s->npaths = a->npaths;

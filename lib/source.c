@@ -15,6 +15,7 @@
 #include "source.h"
 
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,10 @@
 /* Idle polling, and heartbeats while idle. */
 #define POLL_US 100000
 #define HEARTBEAT_US 10000000
+/* While idle, the sink's commits are looked at this often (for the source's commit hook). */
+#define COMMITS_US 1000000
+/* After the end of stream, how long the last commit is waited for. */
+#define LAST_COMMIT_US 30000000
 
 struct engine {
 	struct sp_srcimpl *impl;
@@ -219,7 +224,7 @@ static void wait_data(struct engine *e, int64_t timeout)
 static int loop(struct engine *e, struct sp_err *err)
 {
 	const struct sp_source_args *a = e->a;
-	int64_t last_beat = sp_mono_us(), start;
+	int64_t last_beat = sp_mono_us(), last_look = sp_mono_us(), start;
 	int r = 0;
 
 	if (e->offsets && replay(e, err) < 0)
@@ -241,12 +246,39 @@ static int loop(struct engine *e, struct sp_err *err)
 		}
 		if (r == SP_PLAN_BATCH)
 			last_beat = sp_mono_us();
+		if (r == SP_PLAN_NONE && e->impl->ops->committed && sp_mono_us() - last_look >= COMMITS_US) {
+			if (committed(e, e->next - 1, err) < 0) {
+				r = -1;
+				break;
+			}
+			last_look = sp_mono_us();
+		}
 		if (a->trigger == SP_TRIG_INTERVAL && a->interval > sp_mono_us() - start)
-			wait_data(e, a->interval - (sp_mono_us() - start));
+			usleep((useconds_t)(a->interval - (sp_mono_us() - start)));
 		else if (r == SP_PLAN_NONE)
 			wait_data(e, POLL_US);
 	}
 	return r < 0 ? -1 : 0;
+}
+
+/*
+ * After the end of stream, the sink commits the last batch: waits for that
+ * commit, or for the sink to go away (our standard output's reader closes),
+ * so that the source's commit hook sees it.
+ */
+static int await_last_commit(struct engine *e, struct sp_err *err)
+{
+	struct pollfd pfd = { STDOUT_FILENO, 0, 0 };
+	int64_t until = sp_mono_us() + LAST_COMMIT_US;
+
+	for (;;) {
+		if (committed(e, e->next - 1, err) < 0)
+			return -1;
+		if (sp_log_latest(e->commits) >= e->next - 1 || sp_mono_us() > until)
+			return 0;
+		if (poll(&pfd, 1, 50) > 0 && (pfd.revents & (POLLERR | POLLHUP | POLLNVAL)))
+			return committed(e, e->next - 1, err);
+	}
 }
 
 int sp_source_run(struct sp_srcimpl *impl, const struct sp_source_args *a, struct sp_writer *wr,
@@ -287,6 +319,8 @@ int sp_source_run(struct sp_srcimpl *impl, const struct sp_source_args *a, struc
 		goto done;
 	}
 	if (sp_writer_eos(wr, err) < 0)
+		goto done;
+	if (impl->await_commit && e.offsets && e.next > 0 && await_last_commit(&e, err) < 0)
 		goto done;
 	r = impl->ops->finish ? impl->ops->finish(impl, err) : 0;
 done:

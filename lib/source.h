@@ -11,12 +11,19 @@
  *
  *   {"batchId":3,"timestampMs":1700000000000,<the source's members>}
  *
- * where the source's members are, for files, "files":[...], and for
- * kafka "start":{"t":{"0":10}},"end":{"t":{"0":20}} (Spark's offsets).
+ * where the source's members are, for files, "files":[...], for kafka
+ * "start":{"t":{"0":10}},"end":{"t":{"0":20}} (Spark's offsets), for rate
+ * "startSecond", "endSecond" and "creationTimeMs" (or "startValue",
+ * "endValue" and "batchTimestampMs" with rowsPerBatch), for socket
+ * "startLine" and "endLine" (never replayed: the socket refuses a
+ * checkpoint).
  *
  * Calling sequence: a source implementation is created by its own
- * constructor (sp_filesource_new(), sp_kafkasrc_new()...), then handed to
- * sp_source_run(), which takes it and frees it.
+ * constructor (sp_filesource_new(), sp_kafkasource_new(),
+ * sp_ratesource_new(), sp_socksource_new()), then handed to
+ * sp_source_run(), which takes it and frees it. A constructor that fails
+ * leaves nothing to free. Errors: every call returns 0 (or an SP_PLAN_*
+ * value) or -1 and fills the sp_err passed.
  */
 #ifndef SP_SOURCE_H
 #define SP_SOURCE_H
@@ -62,10 +69,12 @@ struct sp_source_ops {
 	/* The batch's "sources" JSON array for progress (new string); may be NULL. */
 	char *(*progress)(struct sp_srcimpl *impl, int64_t id, const char *entry, uint64_t rows);
 	/*
-	 * Optional. After a new batch was emitted (last) and whenever the sink's
-	 * commits were looked at (committed: the highest batch committed, -1
-	 * for none): cleanSource, compaction, committing to a consumer group.
-	 * May lower impl->keep (the lowest offsets entry it still needs).
+	 * Optional. Whenever the sink's commits were looked at: at start (last
+	 * -1), after each new batch (last: its id), about every second while
+	 * idle, and after the end of stream with await_commit. committed is
+	 * the highest batch a sink committed (-1: none, or no checkpoint).
+	 * For cleanSource, compaction, committing to a consumer group. May
+	 * set impl->keep (the lowest offsets entry it still needs).
 	 */
 	int (*committed)(struct sp_srcimpl *impl, int64_t last, int64_t committed, struct sp_err *err);
 	/* Optional: waits at most timeout_us for new data. Default: sleeps. */
@@ -81,6 +90,7 @@ struct sp_srcimpl {
 	struct sp_type *schema;		/* set by start(); held by the implementation */
 	int bounded;			/* finite input (named files): no waiting between batches */
 	int64_t keep;			/* offsets log entries from this id are kept (INT64_MAX: any may go) */
+	int await_commit;		/* after the end of stream, wait for the sink's last commit (committed()) */
 	/* set by the engine */
 	struct sp_writer *wr;
 	uint64_t batch_rows;
@@ -101,7 +111,9 @@ struct sp_source_args {
 /*
  * Runs the stream: the INFO and schema frames, the batches by the trigger,
  * the end of stream, on wr (borrowed). Takes impl (freed on return).
- * Returns 0 when the stream ended well, -1 with err set.
+ * Returns 0 when the stream ended well, -1 with err set, or -1 with err
+ * unset when the source already reported a failure that still lets the
+ * stream end (a file that could not be opened): exit status 1 either way.
  */
 int sp_source_run(struct sp_srcimpl *impl, const struct sp_source_args *a, struct sp_writer *wr,
 		  struct sp_err *err);
@@ -122,5 +134,12 @@ struct sp_filesource_args {
 /* The file source (kv, borrowed for the source's life, holds the -o options; bad ones exit 2). */
 int sp_filesource_new(struct sp_srcimpl **impl, const struct sp_filesource_args *a, struct sp_kvs *kv,
 		      struct sp_err *err);
+
+/* The rate source (format "rate" or "rate-micro-batch"), from its -o options. */
+int sp_ratesource_new(struct sp_srcimpl **impl, const char *format, struct sp_kvs *kv, struct sp_err *err);
+/* The Kafka source, from its -o options (kafka.* go to librdkafka); kv borrowed for the source's life. */
+int sp_kafkasource_new(struct sp_srcimpl **impl, struct sp_kvs *kv, struct sp_err *err);
+/* The socket source, from -o host, port, includeTimestamp (kv borrowed for the source's life). */
+int sp_socksource_new(struct sp_srcimpl **impl, struct sp_kvs *kv, struct sp_err *err);
 
 #endif

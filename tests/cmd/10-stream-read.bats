@@ -212,3 +212,20 @@ J
 	run -0 --separate-stderr bash -c "stream-read json '$T/many.json' | head -c 100 >/dev/null"
 	[ -z "$stderr" ]
 }
+
+@test "-h names every kind of source, each with its own usage line" {
+	run -0 stream-read -h
+	[ "${lines[0]}" = "usage: stream-read FORMAT [options] [PATH ...]" ]
+	[ "${lines[1]}" = "       stream-read kafka -o kafka.bootstrap.servers=HOST:PORT -o subscribe=TOPIC[,...] [options]" ]
+	[ "${lines[2]}" = "       stream-read socket -o host=HOST -o port=PORT [options]" ]
+	[ "${lines[3]}" = "       stream-read rate [-o rowsPerSecond=N] [options]" ]
+}
+
+@test "the file formats' options are refused by the other sources, and theirs by the file formats" {
+	run -2 --separate-stderr stream-read rate -o header=true
+	[[ ${stderr_lines[0]} == "stream-read: unknown option -o 'header' for rate (known: "* ]]
+	run -2 --separate-stderr stream-read json -o rowsPerSecond=5 /dev/null
+	[[ ${stderr_lines[0]} == "stream-read: unknown option -o 'rowsPerSecond' for json (known: "* ]]
+	run -2 --separate-stderr stream-read socket -o host=h -o port=1 --follow
+	[ "${stderr_lines[0]}" = "stream-read: socket: --follow applies to files only" ]
+}
