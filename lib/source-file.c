@@ -32,7 +32,7 @@
 /* The seen-files set is written in full every this many batches. */
 #define COMPACT_EVERY 10
 
-enum evolution { EVOLVE_NONE, EVOLVE_ADD, EVOLVE_FAIL };
+enum evolution { EVOLVE_NONE, EVOLVE_ADD, EVOLVE_FAIL, EVOLVE_RESCUE };
 
 struct filesource {
 	struct sp_srcimpl base;
@@ -69,7 +69,9 @@ static enum evolution evolution_opt(struct sp_kvs *kv)
 		return EVOLVE_FAIL;
 	if (!strcasecmp(m, "none"))
 		return EVOLVE_NONE;
-	sp_usage_error("option -o schemaEvolutionMode=%s: expected addNewColumns, failOnNewColumns or none", m);
+	if (!strcasecmp(m, "rescue"))
+		return EVOLVE_RESCUE;
+	sp_usage_error("option -o schemaEvolutionMode=%s: expected addNewColumns, rescue, failOnNewColumns or none", m);
 }
 
 /*
@@ -166,7 +168,7 @@ static int setup_schema(struct filesource *s, const char *ckdir, struct sp_err *
 	} else if (got < 0 || infer_schema(s, &schema, err) < 0) {
 		goto done;
 	}
-	if (path && !s->given && s->cls->infer && s->want != EVOLVE_NONE) {
+	if (path && !s->given && s->cls->infer && (s->want == EVOLVE_ADD || s->want == EVOLVE_FAIL)) {
 		s->evolve = s->want;
 		s->schema_path = sp_xstrdup(path);
 	}
@@ -572,12 +574,16 @@ int sp_filesource_new(struct sp_srcimpl **impl, const struct sp_filesource_args 
 	*impl = NULL;
 	if (!(s->cls = sp_dec_find(a->format)))
 		sp_usage_error("unknown format '%s' (json, csv, text or frames)", a->format);
+	s->want = evolution_opt(kv);
+	/* rescue: the schema stays as it is, and what it lacks goes to the rescued-data column */
+	if (s->want == EVOLVE_RESCUE && strstr(s->cls->keys, "rescuedDataColumn") &&
+	    !sp_kvs_get(kv, "rescuedDataColumn", NULL))
+		sp_kvs_set(kv, "rescuedDataColumn", "_rescued_data");
 	if (s->cls->new(&s->dec, kv, err) < 0)
 		goto fail;
 	fo.paths = a->paths;
 	fo.npaths = a->npaths;
 	fo.follow = a->follow;
-	s->want = evolution_opt(kv);
 	sp_filesrc_opts_read(&fo, kv);
 	sp_kvs_check_used(kv, a->format, s->cls->keys);
 	s->watching = a->follow || is_watching(a->paths, a->npaths);

@@ -200,6 +200,23 @@ committed_rows() {
 	run -0 evolve
 	run -0 bash -c "stream-read json '$T/eout' --trigger once | stream-write json"
 	[ "$output" = $'{"a":1,"b":"x"}\n{"a":2,"b":"y","c":true}' ]
-	run -2 --separate-stderr stream-read json "$T/ev" --checkpoint "$T/eck" -o schemaEvolutionMode=rescue
-	[ "${stderr_lines[0]}" = "stream-read: option -o schemaEvolutionMode=rescue: expected addNewColumns, failOnNewColumns or none" ]
+	run -2 --separate-stderr stream-read json "$T/ev" --checkpoint "$T/eck" -o schemaEvolutionMode=grow
+	[ "${stderr_lines[0]}" = "stream-read: option -o schemaEvolutionMode=grow: expected addNewColumns, rescue, failOnNewColumns or none" ]
+}
+
+@test "schema evolution: rescue keeps the schema and puts what it lacks in _rescued_data" {
+	mkdir "$T/ev"
+	echo '{"a":1,"b":"x"}' >"$T/ev/1.json"
+	touch -d '2024-01-01' "$T/ev/1.json"
+	evolve() {
+		stream-read json "$T/ev" --checkpoint "$T/eck" --trigger availableNow -o schemaEvolutionMode=rescue \
+		  | stream-write json --checkpoint "$T/ewk" "$T/eout"
+	}
+	run -0 evolve
+	printf '%s\n' '{"a":2,"c":true,"b":"y"}' '{"a":"three","b":"z"}' >"$T/ev/2.json"
+	run -0 evolve
+	run -0 bash -c "stream-read json '$T/eout' --trigger once --schema 'a LONG, b STRING, _rescued_data STRING' | stream-write json"
+	[ "$output" = '{"a":1,"b":"x"}
+{"a":2,"b":"y","_rescued_data":"{\"c\":true}"}
+{"b":"z","_rescued_data":"{\"a\":\"three\"}"}' ]
 }
