@@ -115,7 +115,7 @@ static void parse_args(int argc, char **argv, struct args *a)
 		}
 	}
 	if (!a->format)
-		sp_usage_error("no format given (json, csv, text or frames)");
+		sp_usage_error("no format given (json, csv, text, frames, kafka, socket, rate or rate-micro-batch)");
 	a->given_paths = a->npaths > 0;
 	if (!a->npaths) {
 		static char dash[] = "-";

@@ -573,7 +573,7 @@ int sp_filesource_new(struct sp_srcimpl **impl, const struct sp_filesource_args 
 	s->given = a->schema;
 	*impl = NULL;
 	if (!(s->cls = sp_dec_find(a->format)))
-		sp_usage_error("unknown format '%s' (json, csv, text or frames)", a->format);
+		sp_usage_error("unknown format '%s' (json, csv, text, frames, kafka, socket, rate or rate-micro-batch)", a->format);
 	s->want = evolution_opt(kv);
 	/* rescue: the schema stays as it is, and what it lacks goes to the rescued-data column */
 	if (s->want == EVOLVE_RESCUE && strstr(s->cls->keys, "rescuedDataColumn") &&

@@ -8,7 +8,7 @@ setup() {
 
 @test "no format is a usage error" {
 	run -2 --separate-stderr stream-read
-	[ "$stderr" = "stream-read: no format given (json, csv, text or frames)
+	[ "$stderr" = "stream-read: no format given (json, csv, text, frames, kafka, socket, rate or rate-micro-batch)
 try 'stream-read -h'" ]
 	[ -z "$output" ]
 }
@@ -22,7 +22,7 @@ try 'stream-read -h'" ]
 
 @test "unknown format is a usage error" {
 	run -2 --separate-stderr stream-read xml x.xml
-	[ "${stderr_lines[0]}" = "stream-read: unknown format 'xml' (json, csv, text or frames)" ]
+	[ "${stderr_lines[0]}" = "stream-read: unknown format 'xml' (json, csv, text, frames, kafka, socket, rate or rate-micro-batch)" ]
 }
 
 @test "a bad schema is a usage error naming the column" {
