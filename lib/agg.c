@@ -668,10 +668,15 @@ void sp_agg_result(const struct sp_agg *a, const void *st, struct sp_col *out)
 	}
 }
 
+int sp_agg_has_heap(const struct sp_agg *a)
+{
+	return (a->fn == SP_AGG_MIN || a->fn == SP_AGG_MAX || a->fn == SP_AGG_FIRST || a->fn == SP_AGG_LAST) &&
+	       bytes_type(a->in);
+}
+
 void sp_agg_free(const struct sp_agg *a, void *st)
 {
-	if ((a->fn == SP_AGG_MIN || a->fn == SP_AGG_MAX || a->fn == SP_AGG_FIRST || a->fn == SP_AGG_LAST) &&
-	    bytes_type(a->in)) {
+	if (sp_agg_has_heap(a)) {
 		struct st_bytes *s = st;
 
 		free(s->p);
@@ -682,8 +687,7 @@ void sp_agg_free(const struct sp_agg *a, void *st)
 
 size_t sp_agg_heap(const struct sp_agg *a, const void *st)
 {
-	if ((a->fn == SP_AGG_MIN || a->fn == SP_AGG_MAX || a->fn == SP_AGG_FIRST || a->fn == SP_AGG_LAST) &&
-	    bytes_type(a->in))
+	if (sp_agg_has_heap(a))
 		return ((const struct st_bytes *)st)->cap;
 	return 0;
 }

@@ -102,6 +102,11 @@ void sp_agg_result(const struct sp_agg *a, const void *st, struct sp_col *out);
 void sp_agg_free(const struct sp_agg *a, void *st);
 /* Heap bytes held by st (for memory figures). */
 size_t sp_agg_heap(const struct sp_agg *a, const void *st);
+/*
+ * Whether states of a can hold heap memory at all (min, max, first, last
+ * of STRING or BINARY); when not, sp_agg_free and sp_agg_heap do nothing.
+ */
+int sp_agg_has_heap(const struct sp_agg *a);
 
 /* Serialises st (little-endian) onto out. */
 void sp_agg_save(const struct sp_agg *a, const void *st, struct sp_buf *out);

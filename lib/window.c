@@ -439,12 +439,14 @@ static int key_cmp(const struct sp_type *t, const unsigned char **a, const unsig
 
 /*
  * Memory: each distinct key tuple is kept once, in a dictionary, with the
- * number of groups using it. A group is a record (a 32-byte header and the
- * aggregate states) in chunks of records that never move. Each window has
- * its own hash table from key id to record, so the rows of a batch, which
- * come roughly in time order, keep finding the groups of the same few
- * windows in the cache, and a window whose end passes the watermark goes
- * as a whole. Groups without windows share one table.
+ * number of groups using it. A group is a record (a 24-byte header, 32 for
+ * sessions, and the aggregate states) in chunks of records that never
+ * move. Each window has its own hash table from key id to record, so the
+ * rows of a batch, which come roughly in time order, keep finding the
+ * groups of the same few windows in the cache, and a window whose end
+ * passes the watermark goes as a whole. Groups without windows share one
+ * table. Before a row looks in its window's table, it tries the group its
+ * key's previous row went to: in order, that is the one.
  */
 struct key {
 	uint64_t hash;
@@ -454,11 +456,11 @@ struct key {
 };
 
 struct grp {
-	int64_t ws, we;		/* window or session start and end; the event time (SP_WK_TIMEKEY); 0 */
+	int64_t ws;		/* window or session start; the event time (SP_WK_TIMEKEY); 0 */
 	uint32_t key;		/* key id */
 	uint32_t link;		/* windows: 1 + this batch's partial, 0 if none; sessions: 1 + next session */
 	uint32_t flags;
-	uint32_t pad;
+	uint32_t pad;		/* while the output is ordered: its window */
 };
 
 enum {
@@ -470,12 +472,23 @@ enum {
 	G_DOOMED = 1 << 5,	/* gone from the state, kept until the output is written */
 };
 
+/*
+ * A record: the header, a session's end (the other kinds know theirs:
+ * start + size, the event time, 0), the aggregate states.
+ */
 #define HDR ((sizeof(struct grp) + 7) & ~(size_t)7)
 #define RBITS 15		/* records per chunk: 32768 */
 #define WCACHE 8
 #define SLICE 16384		/* output rows per slice */
 #define NO_TIME INT64_MIN	/* SP_WK_TIMEKEY: a NULL event time */
 #define NONE UINT32_MAX
+
+/* Memory for chunks of records, mapped on its own (mapped) or from malloc. */
+struct slab {
+	char *p;
+	size_t n;
+	int mapped;
+};
 
 /* A hash table from key id to record: slots hold key id << 32 | 1 + record index, 0 when empty. */
 struct wtab {
@@ -502,6 +515,8 @@ struct sp_wstate {
 	struct sp_agg *agg;
 	uint32_t *aoff;			/* offset of each state in a state block */
 	size_t astride;			/* bytes of a state block */
+	size_t hdr;			/* bytes of a record before its states */
+	int heap;			/* some state can hold heap memory */
 	size_t stride;			/* bytes of a record */
 	char *fp;			/* the layout, as text (see fingerprint()) */
 
@@ -520,6 +535,10 @@ struct sp_wstate {
 	/* records */
 	char **chunks;
 	size_t nchunks, capchunks;
+	struct slab *slabs;		/* the memory of the chunks after the first */
+	size_t nslabs, capslabs;
+	char *spare;			/* the next chunk of the last slab */
+	size_t nspare;			/* chunks left there */
 	size_t nrecs;			/* records handed out so far */
 	size_t zeroed;			/* records from this one on are still zero from calloc */
 	uint32_t *freel;
@@ -530,6 +549,7 @@ struct sp_wstate {
 	struct wtab *wt;
 	size_t nwt, capwt;
 	uint32_t *wdir;			/* window start -> 1 + table index, open addressing */
+	size_t tabhint;			/* slots a new table starts with (0: the least) */
 	size_t nwdir;
 	int64_t wc_start[WCACHE];	/* the last tables looked up */
 	uint32_t wc_index[WCACHE];	/* 1 + table index, 0 unused */
@@ -553,6 +573,8 @@ struct sp_wstate {
 	uint32_t *koffs;
 	uint64_t *khash;
 	uint32_t *kid;			/* key id of each row, NONE until looked up */
+	uint32_t *krec;			/* by key id: the record its last row went to (a guess to check) */
+	size_t capkrec;
 	uint32_t *slot;			/* the group (record or partial index) of each row for one window */
 	char **stp;			/* the state block each row goes to, NULL for none */
 	uint8_t *alive;
@@ -575,7 +597,23 @@ struct sp_wstate {
 	size_t caprank;
 	uint32_t *rkeys;
 	size_t caprkeys;
-	size_t *radix;			/* radix sort counts */
+	uint32_t *dir;			/* 4 * caprank entries, NONE between uses */
+	uint32_t *emit2;		/* the output being ordered */
+	size_t capemit2;
+	struct win *wins;		/* the distinct windows of the output */
+	size_t nwins, capwins;
+	uint32_t *winslots;		/* a hash table over wins, 1 + index */
+	size_t nwinslots;
+	uint32_t *wpos;			/* by window: where its next row goes */
+	size_t capwpos;
+	uint64_t *sortbuf;
+	size_t capsortbuf;
+	struct win *closed;		/* the windows closing, by start */
+	size_t capclosed;
+	uint32_t *rks;			/* the ranks of one window's records */
+	size_t caprks;
+	uint32_t *kseen;		/* by key id: the mark of the last ordering that saw it */
+	uint32_t seen;
 
 	/* tracking for the store */
 	int track;
@@ -597,15 +635,61 @@ static inline struct grp *rec(const struct sp_wstate *ws, uint32_t i)
 	return (struct grp *)(ws->chunks[i >> RBITS] + (size_t)(i & ((1u << RBITS) - 1)) * ws->stride);
 }
 
-static inline char *states(struct grp *g)
+/*
+ * Asks for record list[i + AHEAD] while record list[i] is worked on: lists
+ * of records (the output, the groups to free) visit them in no order the
+ * hardware could guess, and each would otherwise wait on memory. A macro:
+ * GCC takes a function doing only this for one without effects, and drops
+ * its calls.
+ */
+#define AHEAD 8
+#if defined(__GNUC__)
+#define PREFETCH_REC(ws, list, i, n) \
+	do { \
+		if ((i) + AHEAD < (n)) { \
+			uint32_t r_ = (list)[(i) + AHEAD]; \
+			__builtin_prefetch((ws)->chunks[r_ >> RBITS] + (size_t)(r_ & ((1u << RBITS) - 1)) * (ws)->stride); \
+		} \
+	} while (0)
+#else
+#define PREFETCH_REC(ws, list, i, n) ((void)0)
+#endif
+
+static inline char *states(const struct sp_wstate *ws, struct grp *g)
 {
-	return (char *)g + HDR;
+	return (char *)g + ws->hdr;
+}
+
+/* The end of a record's window or session. */
+static inline int64_t gend(const struct sp_wstate *ws, const struct grp *g)
+{
+	int64_t e;
+
+	switch (ws->spec.kind) {
+	case SP_WK_TIME:
+		return (int64_t)((uint64_t)g->ws + (uint64_t)ws->spec.size);
+	case SP_WK_TIMEKEY:
+		return g->ws;
+	case SP_WK_SESSION:
+		memcpy(&e, (const char *)g + HDR, 8);
+		return e;
+	default:
+		return 0;
+	}
+}
+
+static inline void set_end(const struct sp_wstate *ws, struct grp *g, int64_t e)
+{
+	if (ws->spec.kind == SP_WK_SESSION)
+		memcpy((char *)g + HDR, &e, 8);
 }
 
 static inline const unsigned char *kbytes(const struct sp_wstate *ws, uint32_t key)
 {
 	return (const unsigned char *)ws->keys.p + ws->kd[key].off;
 }
+
+static void slab_free(struct slab *sl);
 
 /* ---- the spec ---- */
 
@@ -681,7 +765,7 @@ static void free_states(struct sp_wstate *ws)
 
 		if (g->flags & G_LIVE)
 			for (size_t j = 0; j < ws->nagg; j++)
-				sp_agg_free(&ws->agg[j], states(g) + ws->aoff[j]);
+				sp_agg_free(&ws->agg[j], states(ws, g) + ws->aoff[j]);
 	}
 	for (size_t i = 0; i < ws->cappart; i++)
 		for (size_t j = 0; j < ws->nagg; j++)
@@ -692,7 +776,7 @@ void sp_wstate_free(struct sp_wstate *ws)
 {
 	if (!ws)
 		return;
-	if (ws->typed)
+	if (ws->typed && ws->heap)
 		free_states(ws);
 	for (size_t i = 0; i < ws->spec.nkeys; i++)
 		free(ws->spec.key_names[i]);
@@ -712,8 +796,11 @@ void sp_wstate_free(struct sp_wstate *ws)
 	free(ws->kslots);
 	sp_buf_release(&ws->keys);
 	free(ws->newkeys);
-	for (size_t i = 0; i < ws->nchunks; i++)
-		free(ws->chunks[i]);
+	if (ws->nchunks)
+		free(ws->chunks[0]);
+	for (size_t i = 0; i < ws->nslabs; i++)
+		slab_free(&ws->slabs[i]);
+	free(ws->slabs);
 	free(ws->chunks);
 	free(ws->freel);
 	for (size_t i = 0; i < ws->nwt; i++)
@@ -728,6 +815,7 @@ void sp_wstate_free(struct sp_wstate *ws)
 	free(ws->koffs);
 	free(ws->khash);
 	free(ws->kid);
+	free(ws->krec);
 	free(ws->slot);
 	free(ws->stp);
 	free(ws->alive);
@@ -738,7 +826,15 @@ void sp_wstate_free(struct sp_wstate *ws)
 	free(ws->doomed);
 	free(ws->rank);
 	free(ws->rkeys);
-	free(ws->radix);
+	free(ws->dir);
+	free(ws->emit2);
+	free(ws->wins);
+	free(ws->winslots);
+	free(ws->wpos);
+	free(ws->sortbuf);
+	free(ws->closed);
+	free(ws->rks);
+	free(ws->kseen);
 	free(ws->dirty);
 	sp_buf_release(&ws->dels);
 	sp_buf_release(&ws->pending);
@@ -851,8 +947,10 @@ static int set_layout(struct sp_wstate *ws, struct sp_type *keys, const enum sp_
 	for (size_t j = 0; j < ws->nagg; j++) {
 		ws->aoff[j] = (uint32_t)ws->astride;
 		ws->astride += agg[j].size;
+		ws->heap |= sp_agg_has_heap(&agg[j]);
 	}
-	ws->stride = HDR + ws->astride;
+	ws->hdr = HDR + (ws->spec.kind == SP_WK_SESSION ? 8 : 0);
+	ws->stride = ws->hdr + ws->astride;
 	ws->fp = fingerprint(ws);
 	ws->typed = 1;
 	build_schema(ws);
@@ -937,7 +1035,7 @@ static uint32_t key_id(struct sp_wstate *ws, const unsigned char *b, size_t n, u
 				return (uint32_t)v - 1;
 		}
 	}
-	if ((ws->kused + 1) * 2 > ws->nkslots)
+	if ((ws->kused + 1) * 4 > ws->nkslots)
 		kslots_grow(ws);
 	if (ws->nkfree) {
 		id = ws->kfree[--ws->nkfree];
@@ -1010,23 +1108,76 @@ static void drop_new_keys(struct sp_wstate *ws)
 
 /* ---- records ---- */
 
-/* A chunk of zeroed records; big states get huge pages, where the system gives them on request. */
-static char *chunk_new(size_t n, int huge)
+/*
+ * Zeroed memory for chunks of records. The first chunk comes from calloc,
+ * its pages touched as records are used, so a small state stays small;
+ * later ones come in slabs of several chunks, aligned to and a multiple of
+ * 2 MiB and marked for huge pages: a big state then costs a page fault per
+ * 2 MiB instead of per 4 KiB, which matters where faults are dear.
+ */
+#define HUGE_PAGE ((size_t)2 << 20)
+#define SLAB_MAX 32		/* chunks per slab, at most */
+
+static void slab_new(struct slab *sl, size_t n)
 {
-	char *p = sp_xcalloc(1, n);
+	sl->n = (n + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+	sl->mapped = 0;
+#if defined(MAP_ANONYMOUS) && defined(MADV_HUGEPAGE)
+	{
+		char *p = mmap(NULL, sl->n + HUGE_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
-#ifdef MADV_HUGEPAGE
-	if (huge) {
-		uintptr_t a = ((uintptr_t)p + (2u << 20) - 1) & ~(uintptr_t)((2u << 20) - 1);
-		uintptr_t b = ((uintptr_t)p + n) & ~(uintptr_t)((2u << 20) - 1);
+		if (p != MAP_FAILED) {
+			char *a = (char *)(((uintptr_t)p + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
 
-		if (b > a)
-			madvise((void *)a, b - a, MADV_HUGEPAGE);
+			if (a > p)
+				munmap(p, (size_t)(a - p));
+			if (a + sl->n < p + sl->n + HUGE_PAGE)
+				munmap(a + sl->n, (size_t)(p + sl->n + HUGE_PAGE - (a + sl->n)));
+			madvise(a, sl->n, MADV_HUGEPAGE);
+			sl->p = a;
+			sl->mapped = 1;
+			return;
+		}
 	}
-#else
-	(void)huge;
 #endif
-	return p;
+	sl->p = sp_xcalloc(1, sl->n);
+}
+
+static void slab_free(struct slab *sl)
+{
+#if defined(MAP_ANONYMOUS) && defined(MADV_HUGEPAGE)
+	if (sl->mapped) {
+		munmap(sl->p, sl->n);
+		return;
+	}
+#endif
+	free(sl->p);
+}
+
+/* A new chunk of zeroed records, at ws->chunks[ws->nchunks]. */
+static void chunk_add(struct sp_wstate *ws)
+{
+	size_t bytes = ws->stride << RBITS;
+
+	sp_grow(&ws->chunks, &ws->capchunks, ws->nchunks + 1, sizeof *ws->chunks);
+	if (!ws->nchunks) {
+		ws->chunks[ws->nchunks++] = sp_xcalloc(1, bytes);
+		return;
+	}
+	if (!ws->nspare) {
+		/* slabs grow with the state: 1, 2, 4 .. chunks */
+		size_t k = ws->nchunks < SLAB_MAX ? ws->nchunks : SLAB_MAX;
+		struct slab *sl;
+
+		sp_grow(&ws->slabs, &ws->capslabs, ws->nslabs + 1, sizeof *ws->slabs);
+		sl = &ws->slabs[ws->nslabs++];
+		slab_new(sl, k * bytes);
+		ws->spare = sl->p;
+		ws->nspare = sl->n / bytes;
+	}
+	ws->chunks[ws->nchunks++] = ws->spare;
+	ws->spare += bytes;
+	ws->nspare--;
 }
 
 static uint32_t rec_alloc(struct sp_wstate *ws)
@@ -1039,11 +1190,8 @@ static uint32_t rec_alloc(struct sp_wstate *ws)
 	} else {
 		if (ws->nrecs >= UINT32_MAX - 1)
 			sp_die("too many groups");
-		if (ws->nrecs == ws->nchunks << RBITS) {
-			sp_grow(&ws->chunks, &ws->capchunks, ws->nchunks + 1, sizeof *ws->chunks);
-			ws->chunks[ws->nchunks] = chunk_new(ws->stride << RBITS, ws->nchunks > 0);
-			ws->nchunks++;
-		}
+		if (ws->nrecs == ws->nchunks << RBITS)
+			chunk_add(ws);
 		i = (uint32_t)ws->nrecs++;
 		if (i < ws->zeroed)
 			memset(rec(ws, i), 0, ws->stride);	/* used before a clear */
@@ -1054,14 +1202,16 @@ static uint32_t rec_alloc(struct sp_wstate *ws)
 	return i;
 }
 
-static void rec_free(struct sp_wstate *ws, uint32_t i)
+static inline void rec_free(struct sp_wstate *ws, uint32_t i)
 {
 	struct grp *g = rec(ws, i);
 
-	for (size_t j = 0; j < ws->nagg; j++)
-		sp_agg_free(&ws->agg[j], states(g) + ws->aoff[j]);
+	if (ws->heap)
+		for (size_t j = 0; j < ws->nagg; j++)
+			sp_agg_free(&ws->agg[j], states(ws, g) + ws->aoff[j]);
 	g->flags = 0;
-	sp_grow(&ws->freel, &ws->capfree, ws->nfree + 1, sizeof *ws->freel);
+	if (ws->nfree == ws->capfree)
+		sp_grow(&ws->freel, &ws->capfree, ws->nfree + 1, sizeof *ws->freel);
 	ws->freel[ws->nfree++] = i;
 	ws->live--;
 }
@@ -1134,14 +1284,22 @@ static uint32_t wt_find(struct sp_wstate *ws, int64_t start, int create)
 /* Drops table t (its records already forgotten, or none). */
 static void wt_drop(struct sp_wstate *ws, uint32_t t)
 {
+	size_t need = 64;
+
+	/* the next window's table starts at this one's size, not at the largest ever seen */
+	while (need < ws->wt[t].used * 2)
+		need *= 2;
+	if (ws->wt[t].used)
+		ws->tabhint = need;
 	free(ws->wt[t].slots);
 	ws->wt[t] = ws->wt[--ws->nwt];
 	wdir_rebuild(ws);
 }
 
-static void tab_grow(struct wtab *t)
+/* Doubles t; a new table starts at the size of the last one grown, as windows tend to hold as many keys. */
+static void tab_grow(struct sp_wstate *ws, struct wtab *t)
 {
-	size_t cap = t->nslots ? t->nslots * 2 : 64;
+	size_t cap = t->nslots ? t->nslots * 2 : ws->tabhint ? ws->tabhint : 64;
 	uint64_t *s = sp_xcalloc(cap, sizeof *s);
 
 	for (size_t i = 0; i < t->nslots; i++) {
@@ -1158,6 +1316,8 @@ static void tab_grow(struct wtab *t)
 	free(t->slots);
 	t->slots = s;
 	t->nslots = cap;
+	if (t->used)
+		ws->tabhint = cap;
 }
 
 /* Record r goes into the table of its window, found by its key. */
@@ -1169,7 +1329,7 @@ static void tab_insert(struct sp_wstate *ws, uint32_t r)
 	size_t j;
 
 	if ((t->used + 1) * 2 > t->nslots)
-		tab_grow(t);
+		tab_grow(ws, t);
 	for (j = key_home(key, t->nslots - 1); t->slots[j]; j = (j + 1) & (t->nslots - 1))
 		;
 	t->slots[j] = SLOT(key, r);
@@ -1285,7 +1445,7 @@ static uint32_t rec_new(struct sp_wstate *ws, int64_t start, int64_t end, uint32
 	struct grp *g = rec(ws, r);
 
 	g->ws = start;
-	g->we = end;
+	set_end(ws, g, end);
 	g->key = key;
 	g->flags = G_LIVE;
 	ws->kd[key].refs++;
@@ -1369,18 +1529,34 @@ static inline uint32_t row_key(struct sp_wstate *ws, size_t i)
  */
 static inline uint32_t find_or_add(struct sp_wstate *ws, size_t i, int64_t start, int64_t end)
 {
-	uint32_t key = row_key(ws, i), r = tab_find(ws, start, key);
+	uint32_t key = row_key(ws, i), r;
 	struct grp *g;
 
+	/* a key's rows mostly fall in the window of its previous row: try its last group first */
+	if (key < ws->capkrec && (r = ws->krec[key]) < ws->nrecs) {
+		g = rec(ws, r);
+		if ((g->flags & (G_LIVE | G_DOOMED)) == G_LIVE && g->key == key && g->ws == start)
+			goto found;
+	}
+	if (key >= ws->capkrec) {
+		size_t was = ws->capkrec;
+
+		sp_grow(&ws->krec, &ws->capkrec, (size_t)key + 1, sizeof *ws->krec);
+		memset(ws->krec + was, 0xff, (ws->capkrec - was) * sizeof *ws->krec);
+	}
+	r = tab_find(ws, start, key);
 	if (r == NONE) {
 		r = rec_new(ws, start, end, key);
 		tab_insert(ws, r);
 		rec(ws, r)->flags |= G_NEW;
 		sp_grow(&ws->touched, &ws->captouched, ws->ntouched + 1, sizeof *ws->touched);
 		ws->touched[ws->ntouched++] = r;
+		ws->krec[key] = r;
 		return r;
 	}
+	ws->krec[key] = r;
 	g = rec(ws, r);
+found:
 	if (!(g->flags & G_NEW) && !g->link) {
 		uint32_t p = part_new(ws);
 
@@ -1403,7 +1579,7 @@ static void update_groups(struct sp_wstate *ws, const struct sp_winput *in)
 			continue;
 		}
 		g = rec(ws, ws->slot[i]);
-		ws->stp[i] = g->flags & G_NEW ? states(g) : ws->part + (size_t)(g->link - 1) * ws->astride;
+		ws->stp[i] = g->flags & G_NEW ? states(ws, g) : ws->part + (size_t)(g->link - 1) * ws->astride;
 	}
 	for (size_t j = 0; j < ws->nagg; j++)
 		sp_agg_update_many(&ws->agg[j], ws->stp, ws->aoff[j], ws->spec.aggs[j].star ? NULL : in->args[j], in->n);
@@ -1584,13 +1760,14 @@ static int rows_chunk(struct sp_wstate *ws, const struct sp_winput *in, uint8_t 
 		unsigned char *base = (unsigned char *)sp_buf_room(&ws->kbuf, bound), *d = base;
 
 		for (size_t i = 0; i < n; i++) {
-			unsigned char *start = d;
-
 			ws->koffs[i] = (uint32_t)(d - base);
 			for (size_t k = 0; k < ws->spec.nkeys; k++)
 				d = key_encode_flat(d, in->keys[k], i);
-			ws->khash[i] = hash_bytes(start, (size_t)(d - start));
 		}
+		ws->koffs[n] = (uint32_t)(d - base);
+		/* hashed apart: a load right after the narrower stores that wrote its bytes would stall */
+		for (size_t i = 0; i < n; i++)
+			ws->khash[i] = hash_bytes(base + ws->koffs[i], ws->koffs[i + 1] - ws->koffs[i]);
 		ws->kbuf.len = (size_t)(d - base);
 	} else {
 		for (size_t i = 0; i < n; i++) {
@@ -1714,25 +1891,42 @@ int sp_wstate_rows(struct sp_wstate *ws, const struct sp_winput *in, uint8_t *la
  */
 static void merge_partials(struct sp_wstate *ws)
 {
+	/* nothing changed yet (the usual case): the touched records, each there once, become the changed ones */
+	int swap = ws->nchanged == 0;
+
 	for (size_t t = 0; t < ws->ntouched; t++) {
 		uint32_t r = ws->touched[t];
 		struct grp *g = rec(ws, r);
 
 		if (g->flags & G_NEW) {
 			for (size_t j = 0; j < ws->nagg; j++)
-				sp_agg_renew(&ws->agg[j], states(g) + ws->aoff[j]);
+				sp_agg_renew(&ws->agg[j], states(ws, g) + ws->aoff[j]);
 		} else {
 			char *p = ws->part + (size_t)(g->link - 1) * ws->astride;
 
 			for (size_t j = 0; j < ws->nagg; j++) {
-				sp_agg_renew(&ws->agg[j], states(g) + ws->aoff[j]);
-				sp_agg_merge(&ws->agg[j], states(g) + ws->aoff[j], p + ws->aoff[j]);
+				sp_agg_renew(&ws->agg[j], states(ws, g) + ws->aoff[j]);
+				sp_agg_merge(&ws->agg[j], states(ws, g) + ws->aoff[j], p + ws->aoff[j]);
 			}
 		}
 		g->flags &= ~(uint32_t)G_NEW;
 		g->link = 0;
-		changed_add(ws, r);
+		if (swap)
+			g->flags |= G_CHANGED;
+		else
+			changed_add(ws, r);
 		mark_dirty(ws, r);
+	}
+	if (swap) {
+		uint32_t *t = ws->changed;
+		size_t cap = ws->capchanged;
+
+		ws->changed = ws->touched;
+		ws->capchanged = ws->captouched;
+		ws->nchanged = ws->ntouched;
+		ws->touched = t;
+		ws->captouched = cap;
+		ws->ntouched = 0;
 	}
 }
 
@@ -1777,14 +1971,14 @@ static void merge_key_sessions(struct sp_wstate *ws, size_t a, size_t b)
 		/* the next element by start; a saved session before a fragment of the same start */
 		int from_old = jf >= b || (io < nold && rec(ws, old[io])->ws <= ws->frags[jf].s);
 		int64_t s = from_old ? rec(ws, old[io])->ws : ws->frags[jf].s;
-		int64_t e = from_old ? rec(ws, old[io])->we : ws->frags[jf].e;
-		const char *src = from_old ? states(rec(ws, old[io])) : ws->part + (size_t)ws->frags[jf].part * ws->astride;
+		int64_t e = from_old ? gend(ws, rec(ws, old[io])) : ws->frags[jf].e;
+		const char *src = from_old ? states(ws, rec(ws, old[io])) : ws->part + (size_t)ws->frags[jf].part * ws->astride;
 		struct grp *g;
 
-		if (cur != NONE && s <= rec(ws, cur)->we) {
+		if (cur != NONE && s <= gend(ws, rec(ws, cur))) {
 			g = rec(ws, cur);
-			if (e > g->we)
-				g->we = e;
+			if (e > gend(ws, g))
+				set_end(ws, g, e);
 		} else {
 			uint32_t prev = cur;
 
@@ -1798,7 +1992,7 @@ static void merge_key_sessions(struct sp_wstate *ws, size_t a, size_t b)
 			mark_dirty(ws, cur);
 		}
 		for (size_t j = 0; j < ws->nagg; j++)
-			sp_agg_merge(&ws->agg[j], states(g) + ws->aoff[j], src + ws->aoff[j]);
+			sp_agg_merge(&ws->agg[j], states(ws, g) + ws->aoff[j], src + ws->aoff[j]);
 		if (from_old)
 			io++;
 		else
@@ -1852,15 +2046,11 @@ static int cmp_keys(const void *a, const void *b)
 	return 0;
 }
 
-/* An emitted row's place in the output: window start, end, the key's rank. */
-struct order {
-	uint64_t k;		/* the window's place << 32 | the key's rank */
-	uint32_t r, pad;
-};
-
+/* A distinct window among the emitted rows: its bounds and its place in the output. */
 struct win {
 	int64_t ws, we;
-	uint32_t pos;
+	uint32_t id;		/* before sorting: its index; after: its place */
+	uint32_t count;
 };
 
 static int cmp_win(const void *a, const void *b)
@@ -1872,49 +2062,120 @@ static int cmp_win(const void *a, const void *b)
 	return x->we < y->we ? -1 : x->we > y->we;
 }
 
-static void emit_add(struct sp_wstate *ws, uint32_t r)
+static int cmp_u64(const void *a, const void *b)
 {
-	sp_grow(&ws->emit, &ws->capemit, ws->nemit + 1, sizeof *ws->emit);
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static inline void emit_add(struct sp_wstate *ws, uint32_t r)
+{
+	if (ws->nemit == ws->capemit)
+		sp_grow(&ws->emit, &ws->capemit, ws->nemit + 1, sizeof *ws->emit);
 	ws->emit[ws->nemit++] = r;
 }
 
-/* Sorts n items by k: least significant digit first, 16 bits at a time, as many digits as k uses. */
-static void radix_sort(struct order *a, struct order *tmp, size_t n, size_t *count)
+static inline size_t win_home(int64_t s, int64_t e, size_t mask)
 {
-	uint64_t max = 0;
+	return (size_t)(start_hash(s) ^ (uint64_t)e) & mask;
+}
 
-	for (size_t i = 0; i < n; i++)
-		if (a[i].k > max)
-			max = a[i].k;
-	for (int shift = 0; shift < 64 && (max >> shift); shift += 16) {
-		size_t sum = 0;
+/* The id of window [s, e) among the distinct windows of the output, added if new. */
+static uint32_t win_id(struct sp_wstate *ws, int64_t s, int64_t e)
+{
+	size_t mask = ws->nwinslots - 1, j;
+	struct win *w;
 
-		memset(count, 0, (1 << 16) * sizeof *count);
-		for (size_t i = 0; i < n; i++)
-			count[(a[i].k >> shift) & 0xffff]++;
-		for (size_t d = 0; d < (1 << 16); d++) {
-			size_t c = count[d];
-
-			count[d] = sum;
-			sum += c;
-		}
-		for (size_t i = 0; i < n; i++)
-			tmp[count[(a[i].k >> shift) & 0xffff]++] = a[i];
-		memcpy(a, tmp, n * sizeof *a);
+	for (j = win_home(s, e, mask); ws->winslots[j]; j = (j + 1) & mask) {
+		w = &ws->wins[ws->winslots[j] - 1];
+		if (w->ws == s && w->we == e)
+			return ws->winslots[j] - 1;
 	}
+	if ((ws->nwins + 1) * 2 > ws->nwinslots) {
+		size_t cap = ws->nwinslots * 2;
+
+		free(ws->winslots);
+		ws->winslots = sp_xcalloc(cap, sizeof *ws->winslots);
+		ws->nwinslots = cap;
+		mask = cap - 1;
+		for (size_t i = 0; i < ws->nwins; i++) {
+			for (j = win_home(ws->wins[i].ws, ws->wins[i].we, mask); ws->winslots[j]; j = (j + 1) & mask)
+				;
+			ws->winslots[j] = (uint32_t)i + 1;
+		}
+		for (j = win_home(s, e, mask); ws->winslots[j]; j = (j + 1) & mask)
+			;
+	}
+	sp_grow(&ws->wins, &ws->capwins, ws->nwins + 1, sizeof *ws->wins);
+	ws->wins[ws->nwins] = (struct win){ s, e, (uint32_t)ws->nwins, 0 };
+	ws->winslots[j] = (uint32_t)++ws->nwins;
+	return (uint32_t)ws->nwins - 1;
+}
+
+/*
+ * Orders the records in out[0..n) by their keys' ranks. Within a window a
+ * key has one group, so the ranks differ: when they fall in a narrow
+ * range they are placed directly, else (or should two be equal) sorted.
+ */
+static void order_keys(struct sp_wstate *ws, uint32_t *out, size_t n)
+{
+	uint32_t lo = UINT32_MAX, hi = 0, *rk;
+	size_t i;
+
+	if (n < 2)
+		return;
+	sp_grow(&ws->rks, &ws->caprks, n, sizeof *ws->rks);
+	rk = ws->rks;
+	for (i = 0; i < n; i++) {
+		uint32_t k = rk[i] = ws->rank[rec(ws, out[i])->key];
+
+		PREFETCH_REC(ws, out, i, n);
+		lo = k < lo ? k : lo;
+		hi = k > hi ? k : hi;
+	}
+	if ((size_t)(hi - lo) < 4 * n) {
+		uint32_t *dir = ws->dir;
+
+		for (i = 0; i < n; i++) {
+			if (dir[rk[i] - lo] != NONE)
+				break;
+			dir[rk[i] - lo] = out[i];
+		}
+		if (i == n) {
+			size_t o = 0;
+
+			for (uint32_t k = 0; k <= hi - lo; k++)
+				if (dir[k] != NONE) {
+					out[o++] = dir[k];
+					dir[k] = NONE;
+				}
+			return;
+		}
+		/* two alike after all: clean up and sort */
+		for (size_t q = 0; q < i; q++)
+			dir[rk[q] - lo] = NONE;
+	}
+	sp_grow(&ws->sortbuf, &ws->capsortbuf, n, sizeof *ws->sortbuf);
+	for (i = 0; i < n; i++)
+		ws->sortbuf[i] = (uint64_t)rk[i] << 32 | out[i];
+	qsort(ws->sortbuf, n, sizeof *ws->sortbuf, cmp_u64);
+	for (i = 0; i < n; i++)
+		out[i] = (uint32_t)ws->sortbuf[i];
 }
 
 /*
  * Orders the records in ws->emit by window, then keys: the distinct keys
- * among them are sorted once (by value), the distinct windows too, and the
- * records by (window's place, key's place) with a radix sort.
+ * among them are sorted once (by value) and ranked, the distinct windows
+ * too; the records go into their window's place (a counting sort), and
+ * within each window are ordered by their keys' ranks.
  */
 static void order_output(struct sp_wstate *ws)
 {
-	size_t nk = 0, nw = 0, capw = 0, nslots = 16;
-	struct win *w = NULL;
-	uint32_t *wslots;
-	struct order *o, *tmp;
+	size_t nk = 0, sum = 0;
+	uint32_t last = NONE;
+	int64_t lws = 0, lwe = 0;
+	int grouped;
 
 	ws->pos = 0;
 	if (ws->nemit < 2)
@@ -1922,87 +2183,88 @@ static void order_output(struct sp_wstate *ws)
 	sort_ctx = ws;
 	if (ws->caprank < ws->nkd) {
 		free(ws->rank);
+		free(ws->dir);
+		free(ws->kseen);
 		ws->caprank = ws->capkd;
 		ws->rank = sp_xmalloc(ws->caprank * sizeof *ws->rank);
+		ws->dir = sp_xmalloc(4 * ws->caprank * sizeof *ws->dir);
+		memset(ws->dir, 0xff, 4 * ws->caprank * sizeof *ws->dir);
+		ws->kseen = sp_xcalloc(ws->caprank, sizeof *ws->kseen);
+		ws->seen = 0;
 	}
-	for (size_t e = 0; e < ws->nemit; e++)
-		ws->rank[rec(ws, ws->emit[e])->key] = NONE;
+	/* a new mark for the keys seen this time; once it wraps around, the old marks go */
+	if (++ws->seen == 0) {
+		memset(ws->kseen, 0, ws->caprank * sizeof *ws->kseen);
+		ws->seen = 1;
+	}
+	ws->nwins = 0;
+	if (!ws->nwinslots) {
+		ws->nwinslots = 64;
+		ws->winslots = sp_xcalloc(ws->nwinslots, sizeof *ws->winslots);
+	} else {
+		memset(ws->winslots, 0, ws->nwinslots * sizeof *ws->winslots);
+	}
+	/* one pass: the distinct keys, and each record's window (in its pad); a window's rows mostly come together */
+	grouped = 1;
 	for (size_t e = 0; e < ws->nemit; e++) {
-		uint32_t key = rec(ws, ws->emit[e])->key;
+		struct grp *g = rec(ws, ws->emit[e]);
+		int64_t we = gend(ws, g);
 
-		if (ws->rank[key] == NONE) {
-			ws->rank[key] = 0;
+		PREFETCH_REC(ws, ws->emit, e, ws->nemit);
+		if (ws->kseen[g->key] != ws->seen) {
+			ws->kseen[g->key] = ws->seen;
 			sp_grow(&ws->rkeys, &ws->caprkeys, nk + 1, sizeof *ws->rkeys);
-			ws->rkeys[nk++] = key;
+			ws->rkeys[nk++] = g->key;
 		}
+		if (last == NONE || g->ws != lws || we != lwe) {
+			last = win_id(ws, g->ws, we);
+			lws = g->ws;
+			lwe = we;
+			if (ws->wins[last].count)
+				grouped = 0;	/* a window's rows in two runs */
+		}
+		g->pad = last;
+		ws->wins[last].count++;
 	}
 	if (nk > 1 && ws->keys_st->nfields)
 		qsort(ws->rkeys, nk, sizeof *ws->rkeys, cmp_keys);
 	for (size_t i = 0; i < nk; i++)
 		ws->rank[ws->rkeys[i]] = (uint32_t)i;
-	/* the distinct windows, through a small hash table */
-	while (nslots < ws->nemit * 2 && nslots < (1u << 20))
-		nslots *= 2;
-	wslots = sp_xcalloc(nslots, sizeof *wslots);
-	o = sp_xmalloc(ws->nemit * sizeof *o);
+	/* each window's place, then where its rows start in the output */
+	qsort(ws->wins, ws->nwins, sizeof *ws->wins, cmp_win);
+	for (size_t i = 0; i < ws->nwins && grouped; i++)
+		grouped = ws->wins[i].id == i;
+	if (grouped) {
+		/* each window's rows together, the windows in order: only the keys remain to order */
+		for (size_t i = 0, a = 0; i < ws->nwins; i++) {
+			order_keys(ws, ws->emit + a, ws->wins[i].count);
+			a += ws->wins[i].count;
+		}
+		return;
+	}
+	sp_grow(&ws->wpos, &ws->capwpos, ws->nwins + 1, sizeof *ws->wpos);
+	for (size_t i = 0; i < ws->nwins; i++) {
+		ws->wpos[ws->wins[i].id] = (uint32_t)sum;
+		sum += ws->wins[i].count;
+	}
+	sp_grow(&ws->emit2, &ws->capemit2, ws->nemit, sizeof *ws->emit2);
 	for (size_t e = 0; e < ws->nemit; e++) {
-		struct grp *g = rec(ws, ws->emit[e]);
-		size_t j = (start_hash(g->ws) ^ (uint64_t)g->we) & (nslots - 1);
-
-		while (wslots[j] && (w[wslots[j] - 1].ws != g->ws || w[wslots[j] - 1].we != g->we))
-			j = (j + 1) & (nslots - 1);
-		if (!wslots[j]) {
-			if (nw * 2 + 2 > nslots) {
-				/* more windows than the table holds: fall back to sorting them all by hand */
-				nslots = 0;
-				break;
-			}
-			sp_grow(&w, &capw, nw + 1, sizeof *w);
-			w[nw] = (struct win){ g->ws, g->we, 0 };
-			wslots[j] = (uint32_t)++nw;
-		}
-		o[e].k = (uint64_t)(wslots[j] - 1) << 32 | ws->rank[g->key];
-		o[e].r = ws->emit[e];
+		PREFETCH_REC(ws, ws->emit, e, ws->nemit);
+		ws->emit2[ws->wpos[rec(ws, ws->emit[e])->pad]++] = ws->emit[e];
 	}
-	if (!nslots) {
-		/* as many windows as rows (event-time keys): order the windows of all rows */
-		nw = 0;
-		for (size_t e = 0; e < ws->nemit; e++) {
-			struct grp *g = rec(ws, ws->emit[e]);
-
-			sp_grow(&w, &capw, nw + 1, sizeof *w);
-			w[nw++] = (struct win){ g->ws, g->we, (uint32_t)e };
-		}
-		qsort(w, nw, sizeof *w, cmp_win);
-		for (size_t i = 0, place = 0; i < nw; i++) {
-			if (i && cmp_win(&w[i - 1], &w[i]))
-				place++;
-			o[w[i].pos].k = (uint64_t)place << 32 | ws->rank[rec(ws, ws->emit[w[i].pos])->key];
-			o[w[i].pos].r = ws->emit[w[i].pos];
-		}
-	} else {
-		/* the place of each distinct window in (start, end) order */
-		uint32_t *place = sp_xmalloc(nw * sizeof *place);
-
-		for (size_t i = 0; i < nw; i++)
-			w[i].pos = (uint32_t)i;
-		qsort(w, nw, sizeof *w, cmp_win);
-		for (size_t i = 0; i < nw; i++)
-			place[w[i].pos] = (uint32_t)i;
-		for (size_t e = 0; e < ws->nemit; e++)
-			o[e].k = (uint64_t)place[o[e].k >> 32] << 32 | (o[e].k & UINT32_MAX);
-		free(place);
+	for (size_t i = 0, a = 0; i < ws->nwins; i++) {
+		order_keys(ws, ws->emit2 + a, ws->wins[i].count);
+		a += ws->wins[i].count;
 	}
-	tmp = sp_xmalloc(ws->nemit * sizeof *tmp);
-	if (!ws->radix)
-		ws->radix = sp_xmalloc((1 << 16) * sizeof *ws->radix);
-	radix_sort(o, tmp, ws->nemit, ws->radix);
-	for (size_t e = 0; e < ws->nemit; e++)
-		ws->emit[e] = o[e].r;
-	free(tmp);
-	free(o);
-	free(w);
-	free(wslots);
+	{
+		uint32_t *t = ws->emit;
+		size_t c = ws->capemit;
+
+		ws->emit = ws->emit2;
+		ws->capemit = ws->capemit2;
+		ws->emit2 = t;
+		ws->capemit2 = c;
+	}
 }
 
 /* The next slice of the ordered output, or NULL once it is all out. */
@@ -2018,17 +2280,18 @@ static const struct sp_batch *next_slice(struct sp_wstate *ws)
 		struct grp *g = rec(ws, ws->emit[ws->pos]);
 		const unsigned char *p = kbytes(ws, g->key);
 
+		PREFETCH_REC(ws, ws->emit, ws->pos, ws->nemit);
 		if (c0) {
 			struct sp_col *w = &ws->out.cols[0];
 
 			sp_col_push_i64(&w->child[0], g->ws);
-			sp_col_push_i64(&w->child[1], g->we);
+			sp_col_push_i64(&w->child[1], gend(ws, g));
 			sp_col_push_struct(w);
 		}
 		for (size_t k = 0; k < ws->spec.nkeys; k++)
 			key_decode(ws->keys_st->fields[k].type, &p, &ws->out.cols[c0 + k]);
 		for (size_t j = 0; j < ws->nagg; j++)
-			sp_agg_result(&ws->agg[j], states(g) + ws->aoff[j], &ws->out.cols[c0 + ws->spec.nkeys + j]);
+			sp_agg_result(&ws->agg[j], states(ws, g) + ws->aoff[j], &ws->out.cols[c0 + ws->spec.nkeys + j]);
 		sp_batch_row_done(&ws->out);
 	}
 	return &ws->out;
@@ -2063,9 +2326,9 @@ static int evictable(const struct sp_wstate *ws, const struct grp *g, int64_t wm
 {
 	if (ws->spec.kind == SP_WK_NONE || wm == SP_NO_WATERMARK)
 		return 0;
-	if (ws->spec.kind == SP_WK_TIMEKEY && g->we == NO_TIME)
+	if (ws->spec.kind == SP_WK_TIMEKEY && g->ws == NO_TIME)
 		return wm == INT64_MAX;
-	return g->we <= wm;
+	return gend(ws, g) <= wm;
 }
 
 /*
@@ -2085,7 +2348,8 @@ static void doom(struct sp_wstate *ws, uint32_t r, int unlink)
 		sp_buf_add(&ws->dels, ws->tmpkey, n);
 	}
 	g->flags = (g->flags & ~(uint32_t)(G_STORED | G_DIRTY)) | G_DOOMED;
-	sp_grow(&ws->doomed, &ws->capdoomed, ws->ndoomed + 1, sizeof *ws->doomed);
+	if (ws->ndoomed == ws->capdoomed)
+		sp_grow(&ws->doomed, &ws->capdoomed, ws->ndoomed + 1, sizeof *ws->doomed);
 	ws->doomed[ws->ndoomed++] = r;
 }
 
@@ -2094,20 +2358,40 @@ static void closed_windows(struct sp_wstate *ws, int emit)
 {
 	if (ws->spec.kind == SP_WK_TIME) {
 		/* whole windows at once: every group of a table ends at start + size */
+		if (emit) {
+			/* in order of start, so that the output comes grouped by window, in order, already */
+			size_t n = 0;
+
+			for (size_t t = 0; t < ws->nwt; t++)
+				if (ws->w.wm != SP_NO_WATERMARK && wadd(ws->wt[t].start, ws->spec.size) <= ws->w.wm) {
+					sp_grow(&ws->closed, &ws->capclosed, n + 1, sizeof *ws->closed);
+					ws->closed[n++] = (struct win){ ws->wt[t].start, 0, (uint32_t)t, 0 };
+				}
+			if (n > 1)
+				qsort(ws->closed, n, sizeof *ws->closed, cmp_win);
+			for (size_t c = 0; c < n; c++) {
+				struct wtab *w = &ws->wt[ws->closed[c].id];
+
+				for (size_t j = 0; j < w->nslots; j++)
+					if (w->slots[j])
+						emit_add(ws, SLOT_REC(w->slots[j]));
+			}
+			return;
+		}
 		for (size_t t = ws->nwt; t-- > 0; ) {
 			struct wtab *w = &ws->wt[t];
 
 			if (ws->w.wm == SP_NO_WATERMARK || wadd(w->start, ws->spec.size) > ws->w.wm)
 				continue;
-			for (size_t j = 0; j < w->nslots; j++)
-				if (w->slots[j]) {
-					if (emit)
-						emit_add(ws, SLOT_REC(w->slots[j]));
-					else
-						doom(ws, SLOT_REC(w->slots[j]), 0);
-				}
-			if (!emit)
-				wt_drop(ws, (uint32_t)t);
+			for (size_t j = 0; j < w->nslots; j++) {
+#if defined(__GNUC__)
+				if (j + AHEAD < w->nslots && w->slots[j + AHEAD])
+					__builtin_prefetch(rec(ws, SLOT_REC(w->slots[j + AHEAD])));
+#endif
+				if (w->slots[j])
+					doom(ws, SLOT_REC(w->slots[j]), 0);
+			}
+			wt_drop(ws, (uint32_t)t);
 		}
 		return;
 	}
@@ -2129,6 +2413,7 @@ static void settle(struct sp_wstate *ws)
 	for (size_t d = 0; d < ws->ndoomed; d++) {
 		uint32_t key = rec(ws, ws->doomed[d])->key;
 
+		PREFETCH_REC(ws, ws->doomed, d, ws->ndoomed);
 		rec_free(ws, ws->doomed[d]);
 		key_unref(ws, key);
 	}
@@ -2235,18 +2520,19 @@ void sp_wstate_stats(const struct sp_wstate *ws, struct sp_wstats *st)
 
 	*st = ws->st;
 	st->groups = ws->live - ws->ndoomed;
-	if (ws->typed)
+	if (ws->typed && ws->heap)
 		for (size_t i = 0; i < ws->nrecs; i++) {
 			struct grp *g = rec(ws, (uint32_t)i);
 
 			if (g->flags & G_LIVE)
 				for (size_t j = 0; j < ws->nagg; j++)
-					heap += sp_agg_heap(&ws->agg[j], states(g) + ws->aoff[j]);
+					heap += sp_agg_heap(&ws->agg[j], states(ws, g) + ws->aoff[j]);
 		}
 	/* records as far as they were ever used: the rest of a chunk is untouched zero pages */
 	st->bytes = ws->zeroed * ws->stride + ws->capfree * sizeof *ws->freel + heap +
 		    ws->keys.cap + ws->capkd * sizeof *ws->kd + ws->nkslots * sizeof *ws->kslots +
-		    ws->capkfree * sizeof *ws->kfree + ws->capwt * sizeof *ws->wt + ws->nwdir * sizeof *ws->wdir;
+		    ws->capkfree * sizeof *ws->kfree + ws->capkrec * sizeof *ws->krec + ws->capwt * sizeof *ws->wt +
+		    ws->nwdir * sizeof *ws->wdir;
 	for (size_t t = 0; t < ws->nwt; t++)
 		st->bytes += ws->wt[t].nslots * sizeof *ws->wt[t].slots;
 }
@@ -2262,9 +2548,9 @@ void sp_wstate_track(struct sp_wstate *ws, int on)
 static void entry_value(const struct sp_wstate *ws, struct grp *g, struct sp_buf *b)
 {
 	sp_buf_reset(b);
-	sp_buf_put64(b, (uint64_t)g->we);
+	sp_buf_put64(b, (uint64_t)gend(ws, g));
 	for (size_t j = 0; j < ws->nagg; j++)
-		sp_agg_save(&ws->agg[j], states(g) + ws->aoff[j], b);
+		sp_agg_save(&ws->agg[j], states(ws, g) + ws->aoff[j], b);
 }
 
 /* The meta entry: watermark bookkeeping and the layout. */
@@ -2331,11 +2617,11 @@ void sp_wstate_dump(const struct sp_wstate *ws, sp_state_emit_fn put, void *ctx)
 
 void sp_wstate_clear(struct sp_wstate *ws)
 {
-	if (ws->typed)
+	if (ws->typed && ws->heap)
 		for (size_t i = 0; i < ws->nrecs; i++)
 			if (rec(ws, (uint32_t)i)->flags & G_LIVE)
 				for (size_t j = 0; j < ws->nagg; j++)
-					sp_agg_free(&ws->agg[j], states(rec(ws, (uint32_t)i)) + ws->aoff[j]);
+					sp_agg_free(&ws->agg[j], states(ws, rec(ws, (uint32_t)i)) + ws->aoff[j]);
 	ws->nrecs = ws->nfree = 0;
 	ws->live = 0;
 	ws->nkd = ws->nkfree = ws->kused = ws->nnewkeys = 0;
@@ -2454,7 +2740,7 @@ static int restore_group(struct sp_wstate *ws, const unsigned char *k, size_t kl
 	r = rec_new(ws, start, (int64_t)sp_get64(v), key);
 	rec(ws, r)->flags |= G_STORED;
 	for (size_t j = 0; j < ws->nagg; j++)
-		if (sp_agg_load(&ws->agg[j], states(rec(ws, r)) + ws->aoff[j], &p, end) < 0) {
+		if (sp_agg_load(&ws->agg[j], states(ws, rec(ws, r)) + ws->aoff[j], &p, end) < 0) {
 			forget(ws, r);
 			return sp_err_set(err, "the saved state is corrupt: bad aggregate state");
 		}
