@@ -35,6 +35,7 @@
 #include <sys/mman.h>
 
 #include "buf.h"
+#include "key.h"
 #include "timefmt.h"
 
 /* Keys in the state at most (the table's slots stay below 2^32). */
@@ -92,128 +93,6 @@ struct sp_dedup {
 	struct sp_buf meta;		/* a restored "M" entry */
 	int have_meta;
 };
-
-/* ---- hashing (as lib/window.c's) ---- */
-
-static inline uint64_t mix64(uint64_t x)
-{
-	x ^= x >> 32;
-	x *= UINT64_C(0xd6e8feb86659fd93);
-	x ^= x >> 32;
-	x *= UINT64_C(0xd6e8feb86659fd93);
-	x ^= x >> 32;
-	return x;
-}
-
-static inline uint64_t load64(const unsigned char *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, 8);
-	return v;
-}
-
-static uint64_t hash_bytes(const unsigned char *p, size_t n)
-{
-	uint64_t h = UINT64_C(0x9e3779b97f4a7c15) ^ n, v;
-	size_t i = 0;
-
-	if (n >= 8) {
-		for (; i + 8 <= n; i += 8)
-			h = ((h << 23) | (h >> 41)) ^ (load64(p + i) * UINT64_C(0xbf58476d1ce4e5b9));
-		v = i < n ? load64(p + n - 8) : 0;
-	} else {
-		v = 0;
-		for (; i < n; i++)
-			v |= (uint64_t)p[i] << (8 * i);
-	}
-	h = ((h << 23) | (h >> 41)) ^ (v * UINT64_C(0x94d049bb133111eb));
-	return mix64(h);
-}
-
-/* ---- keys as bytes ---- */
-
-static inline unsigned char *st64(unsigned char *d, uint64_t v)
-{
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	memcpy(d, &v, 8);
-#else
-	for (int i = 0; i < 8; i++)
-		d[i] = (unsigned char)(v >> (8 * i));
-#endif
-	return d + 8;
-}
-
-/*
- * Appends row i of c: a byte 0 (NULL) or 1, then BOOLEAN 1 byte, DOUBLE
- * 8 bytes with -0.0 and NaN normalised (Spark's NormalizeFloatingNumbers),
- * LONG TIMESTAMP DATE 8 bytes, STRING BINARY a 4-byte length and the
- * bytes, STRUCT its fields, ARRAY a 4-byte count and the elements.
- */
-static void key_encode(struct sp_buf *b, const struct sp_col *c, size_t i)
-{
-	unsigned char *d;
-	const char *s;
-	size_t len;
-	double x;
-	uint64_t u;
-
-	if (sp_col_isnull(c, i)) {
-		sp_buf_room(b, 1);
-		b->p[b->len++] = 0;
-		return;
-	}
-	switch (c->type->id) {
-	case SP_T_BOOLEAN:
-		d = (unsigned char *)sp_buf_room(b, 2);
-		d[0] = 1;
-		d[1] = (unsigned char)sp_col_bool(c, i);
-		b->len += 2;
-		return;
-	case SP_T_DOUBLE:
-		x = sp_col_f64(c, i);
-		if (x == 0)
-			x = 0.0;
-		if (x != x)
-			u = UINT64_C(0x7ff8000000000000);
-		else
-			memcpy(&u, &x, 8);
-		break;
-	case SP_T_STRING:
-	case SP_T_BINARY:
-		s = sp_col_str(c, i, &len);
-		d = (unsigned char *)sp_buf_room(b, 5 + len);
-		d[0] = 1;
-		d[1] = (unsigned char)len;
-		d[2] = (unsigned char)(len >> 8);
-		d[3] = (unsigned char)(len >> 16);
-		d[4] = (unsigned char)(len >> 24);
-		if (len)
-			memcpy(d + 5, s, len);
-		b->len += 5 + len;
-		return;
-	case SP_T_STRUCT:
-		sp_buf_room(b, 1);
-		b->p[b->len++] = 1;
-		for (size_t f = 0; f < c->nchild; f++)
-			key_encode(b, &c->child[f], i);
-		return;
-	case SP_T_ARRAY:
-		sp_buf_room(b, 1);
-		b->p[b->len++] = 1;
-		sp_buf_put32(b, c->off[i + 1] - c->off[i]);
-		for (uint32_t e = c->off[i]; e < c->off[i + 1]; e++)
-			key_encode(b, &c->child[0], e);
-		return;
-	default:
-		u = (uint64_t)sp_col_i64(c, i);
-		break;
-	}
-	d = (unsigned char *)sp_buf_room(b, 9);
-	d[0] = 1;
-	st64(d + 1, u);
-	b->len += 9;
-}
 
 /* ---- the table ---- */
 
@@ -632,13 +511,13 @@ int sp_dedup_rows(struct sp_dedup *d, const struct sp_batch *in, const struct sp
 			}
 			tt[i] = t;
 			for (size_t k = 0; k < d->nk; k++)
-				key_encode(&d->kb, &in->cols[d->kcol[k]], r);
+				sp_key_encode(&d->kb, &in->cols[d->kcol[k]], r);
 		}
 		koff[m] = d->kb.len;
 		for (size_t i = 0; i < m; i++) {
 			if (skip[i])
 				continue;
-			h[i] = hash_bytes((const unsigned char *)d->kb.p + koff[i], koff[i + 1] - koff[i]);
+			h[i] = sp_hash_bytes((const unsigned char *)d->kb.p + koff[i], koff[i + 1] - koff[i]);
 			__builtin_prefetch(&d->slots[home(d, (uint32_t)(h[i] >> 32))]);
 		}
 		for (size_t i = 0; i < m; i++) {
@@ -723,7 +602,7 @@ static void evict(struct sp_dedup *d, int64_t wm)
 	}
 	for (size_t i = 0; i < j; i++) {
 		const struct ent *e = &d->ent[i];
-		uint64_t h = hash_bytes(ekey(d, e), e->len);
+		uint64_t h = sp_hash_bytes(ekey(d, e), e->len);
 		size_t k;
 
 		for (k = home(d, (uint32_t)(h >> 32)); d->slots[k]; k = (k + 1) & (d->nslots - 1))
@@ -864,7 +743,7 @@ static void ops_restore(void *op, const void *key, size_t klen, const void *val,
 		d->have_meta = -1;
 		return;
 	}
-	h = hash_bytes(k + 1, klen - 1);
+	h = sp_hash_bytes(k + 1, klen - 1);
 	if (!lookup(d, k + 1, klen - 1, h, &slot))
 		insert(d, k + 1, klen - 1, h, slot, (int64_t)sp_get64(val));
 }

@@ -43,6 +43,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "key.h"
 #include "timefmt.h"
 
 /* ---- window assignment ---- */
@@ -78,171 +79,7 @@ size_t sp_window_assign(int64_t t, int64_t size, int64_t slide, int64_t offset, 
 	return n;
 }
 
-/* ---- hashing ---- */
-
-static inline uint64_t mix64(uint64_t x)
-{
-	x ^= x >> 32;
-	x *= UINT64_C(0xd6e8feb86659fd93);
-	x ^= x >> 32;
-	x *= UINT64_C(0xd6e8feb86659fd93);
-	x ^= x >> 32;
-	return x;
-}
-
-static inline uint64_t load64(const unsigned char *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, 8);
-	return v;
-}
-
-/*
- * A hash for the hash table: each 8-byte word is multiplied on its own
- * (the multiplications run in parallel), folded in with a rotation, and
- * the result mixed well at the end.
- */
-static uint64_t hash_bytes(const unsigned char *p, size_t n)
-{
-	uint64_t h = UINT64_C(0x9e3779b97f4a7c15) ^ n, v;
-	size_t i = 0;
-
-	if (n >= 8) {
-		for (; i + 8 <= n; i += 8)
-			h = ((h << 23) | (h >> 41)) ^ (load64(p + i) * UINT64_C(0xbf58476d1ce4e5b9));
-		/* the tail: the last 8 bytes, overlapping what came before */
-		v = i < n ? load64(p + n - 8) : 0;
-	} else {
-		v = 0;
-		for (; i < n; i++)
-			v |= (uint64_t)p[i] << (8 * i);
-	}
-	h = ((h << 23) | (h >> 41)) ^ (v * UINT64_C(0x94d049bb133111eb));
-	return mix64(h);
-}
-
-/* Copies n bytes; short keys do not pay for a call. */
-static inline void copy_short(unsigned char *d, const char *s, size_t n)
-{
-	if (n >= 8 && n <= 16) {
-		uint64_t a, b;
-
-		memcpy(&a, s, 8);
-		memcpy(&b, s + n - 8, 8);
-		memcpy(d, &a, 8);
-		memcpy(d + n - 8, &b, 8);
-	} else if (n < 8) {
-		for (size_t i = 0; i < n; i++)
-			d[i] = (unsigned char)s[i];
-	} else if (n <= 32) {
-		uint64_t a[4];
-
-		memcpy(a, s, 16);
-		memcpy(a + 2, s + n - 16, 16);
-		memcpy(d, a, 16);
-		memcpy(d + n - 16, a + 2, 16);
-	} else {
-		memcpy(d, s, n);
-	}
-}
-
-/* Whether n bytes at a and b are equal; NULL pointers are fine when n is 0. */
-static inline int keq(const void *a, const void *b, size_t n)
-{
-	const unsigned char *p = a, *q = b;
-
-	if (n >= 8) {
-		size_t i;
-
-		for (i = 0; i + 8 <= n; i += 8)
-			if (load64(p + i) != load64(q + i))
-				return 0;
-		return i == n || load64(p + n - 8) == load64(q + n - 8);
-	}
-	for (size_t i = 0; i < n; i++)
-		if (p[i] != q[i])
-			return 0;
-	return 1;
-}
-
 /* ---- keys: the group-by values as bytes ---- */
-
-/*
- * Each value: a byte 0 (NULL) or 1, then BOOLEAN 1 byte, LONG TIMESTAMP
- * DATE 8 bytes, DOUBLE 8 bytes (-0.0 and NaN normalised, as Spark's
- * NormalizeFloatingNumbers does for grouping keys), STRING BINARY a 4-byte
- * length and the bytes, STRUCT its fields, ARRAY a 4-byte count and the
- * elements. Integers are little-endian.
- */
-static void key_encode(struct sp_buf *b, const struct sp_col *c, size_t i)
-{
-	size_t len;
-	const char *s;
-	double d;
-	uint64_t u;
-
-	if (sp_col_isnull(c, i)) {
-		sp_buf_addc(b, 0);
-		return;
-	}
-	sp_buf_addc(b, 1);
-	switch (c->type->id) {
-	case SP_T_BOOLEAN:
-		sp_buf_addc(b, (char)sp_col_bool(c, i));
-		break;
-	case SP_T_DOUBLE:
-		d = sp_col_f64(c, i);
-		if (d == 0)
-			d = 0.0;
-		if (d != d)
-			u = UINT64_C(0x7ff8000000000000);
-		else
-			memcpy(&u, &d, 8);
-		sp_buf_put64(b, u);
-		break;
-	case SP_T_STRING:
-	case SP_T_BINARY:
-		s = sp_col_str(c, i, &len);
-		sp_buf_put32(b, (uint32_t)len);
-		sp_buf_add(b, s, len);
-		break;
-	case SP_T_STRUCT:
-		for (size_t f = 0; f < c->nchild; f++)
-			key_encode(b, &c->child[f], i);
-		break;
-	case SP_T_ARRAY:
-		sp_buf_put32(b, c->off[i + 1] - c->off[i]);
-		for (uint32_t e = c->off[i]; e < c->off[i + 1]; e++)
-			key_encode(b, &c->child[0], e);
-		break;
-	default:
-		sp_buf_put64(b, (uint64_t)sp_col_i64(c, i));
-		break;
-	}
-}
-
-static inline unsigned char *st32(unsigned char *d, uint32_t v)
-{
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	memcpy(d, &v, 4);
-#else
-	for (int i = 0; i < 4; i++)
-		d[i] = (unsigned char)(v >> (8 * i));
-#endif
-	return d + 4;
-}
-
-static inline unsigned char *st64(unsigned char *d, uint64_t v)
-{
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	memcpy(d, &v, 8);
-#else
-	for (int i = 0; i < 8; i++)
-		d[i] = (unsigned char)(v >> (8 * i));
-#endif
-	return d + 8;
-}
 
 /* The most bytes the keys of n rows take, or 0 when a key is nested (and goes the slow way). */
 static size_t flat_bound(const struct sp_col *const *keys, size_t nkeys, size_t n)
@@ -264,43 +101,6 @@ static size_t flat_bound(const struct sp_col *const *keys, size_t nkeys, size_t 
 		}
 	}
 	return b + 1;
-}
-
-/* key_encode for a non-nested value, into memory reserved beforehand. */
-static inline unsigned char *key_encode_flat(unsigned char *d, const struct sp_col *c, size_t i)
-{
-	size_t len;
-	const char *s;
-	double x;
-	uint64_t u;
-
-	if (sp_col_isnull(c, i)) {
-		*d = 0;
-		return d + 1;
-	}
-	*d++ = 1;
-	switch (c->type->id) {
-	case SP_T_BOOLEAN:
-		*d = (unsigned char)sp_col_bool(c, i);
-		return d + 1;
-	case SP_T_DOUBLE:
-		x = sp_col_f64(c, i);
-		if (x == 0)
-			x = 0.0;
-		if (x != x)
-			u = UINT64_C(0x7ff8000000000000);
-		else
-			memcpy(&u, &x, 8);
-		return st64(d, u);
-	case SP_T_STRING:
-	case SP_T_BINARY:
-		s = sp_col_str(c, i, &len);
-		d = st32(d, (uint32_t)len);
-		copy_short(d, s, len);
-		return d + len;
-	default:
-		return st64(d, (uint64_t)sp_col_i64(c, i));
-	}
 }
 
 /* Appends the value at *pp (of type t) to c, advancing *pp. */
@@ -1031,7 +831,7 @@ static uint32_t key_id(struct sp_wstate *ws, const unsigned char *b, size_t n, u
 			if ((v & ~(uint64_t)UINT32_MAX) != tag)
 				continue;
 			k = &ws->kd[(uint32_t)v - 1];
-			if (k->hash == h && k->len == n && keq(ws->keys.p + k->off, b, n))
+			if (k->hash == h && k->len == n && sp_keq(ws->keys.p + k->off, b, n))
 				return (uint32_t)v - 1;
 		}
 	}
@@ -1220,7 +1020,7 @@ static inline void rec_free(struct sp_wstate *ws, uint32_t i)
 
 static inline uint64_t start_hash(int64_t start)
 {
-	return mix64((uint64_t)start * UINT64_C(0x9e3779b97f4a7c15));
+	return sp_mix64((uint64_t)start * UINT64_C(0x9e3779b97f4a7c15));
 }
 
 static inline size_t key_home(uint32_t key, size_t mask)
@@ -1663,7 +1463,7 @@ static void rows_plain(struct sp_wstate *ws, const struct sp_winput *in)
 
 static inline uint64_t frag_hash(uint32_t key, int64_t s, int64_t e)
 {
-	return mix64(((uint64_t)key * UINT64_C(0x9e3779b97f4a7c15)) ^ start_hash(s) ^ ((uint64_t)e << 1));
+	return sp_mix64(((uint64_t)key * UINT64_C(0x9e3779b97f4a7c15)) ^ start_hash(s) ^ ((uint64_t)e << 1));
 }
 
 /* Sessions: rows go into the batch's fragments, one per (key, start, end), merged at the end. */
@@ -1762,19 +1562,19 @@ static int rows_chunk(struct sp_wstate *ws, const struct sp_winput *in, uint8_t 
 		for (size_t i = 0; i < n; i++) {
 			ws->koffs[i] = (uint32_t)(d - base);
 			for (size_t k = 0; k < ws->spec.nkeys; k++)
-				d = key_encode_flat(d, in->keys[k], i);
+				d = sp_key_encode_flat(d, in->keys[k], i);
 		}
 		ws->koffs[n] = (uint32_t)(d - base);
 		/* hashed apart: a load right after the narrower stores that wrote its bytes would stall */
 		for (size_t i = 0; i < n; i++)
-			ws->khash[i] = hash_bytes(base + ws->koffs[i], ws->koffs[i + 1] - ws->koffs[i]);
+			ws->khash[i] = sp_hash_bytes(base + ws->koffs[i], ws->koffs[i + 1] - ws->koffs[i]);
 		ws->kbuf.len = (size_t)(d - base);
 	} else {
 		for (size_t i = 0; i < n; i++) {
 			ws->koffs[i] = (uint32_t)ws->kbuf.len;
 			for (size_t k = 0; k < ws->spec.nkeys; k++)
-				key_encode(&ws->kbuf, in->keys[k], i);
-			ws->khash[i] = hash_bytes((const unsigned char *)ws->kbuf.p + ws->koffs[i],
+				sp_key_encode(&ws->kbuf, in->keys[k], i);
+			ws->khash[i] = sp_hash_bytes((const unsigned char *)ws->kbuf.p + ws->koffs[i],
 						  ws->kbuf.len - ws->koffs[i]);
 			if (ws->kbuf.len > UINT32_MAX / 2)
 				return sp_err_set(err, "group keys of one batch exceed 2 GiB");
@@ -2446,7 +2246,7 @@ int sp_wstate_end(struct sp_wstate *ws, int64_t upstream, const struct sp_batch 
 		merge_partials(ws);
 	/* a global aggregation has its one row from the first batch on, and shows it every batch, as Spark's */
 	if (ws->spec.kind == SP_WK_NONE && !ws->spec.nkeys) {
-		uint32_t key = key_id(ws, NULL, 0, hash_bytes(NULL, 0)), r = tab_find(ws, 0, key);
+		uint32_t key = key_id(ws, NULL, 0, sp_hash_bytes(NULL, 0)), r = tab_find(ws, 0, key);
 
 		if (r == NONE) {
 			r = rec_new(ws, 0, 0, key);
@@ -2736,7 +2536,7 @@ static int restore_group(struct sp_wstate *ws, const unsigned char *k, size_t kl
 	if (kl < 9 || vl < 8)
 		return sp_err_set(err, "the saved state is corrupt: short entry");
 	start = (int64_t)sp_get64(k + 1);
-	key = key_id(ws, k + 9, kl - 9, hash_bytes(k + 9, kl - 9));
+	key = key_id(ws, k + 9, kl - 9, sp_hash_bytes(k + 9, kl - 9));
 	r = rec_new(ws, start, (int64_t)sp_get64(v), key);
 	rec(ws, r)->flags |= G_STORED;
 	for (size_t j = 0; j < ws->nagg; j++)
