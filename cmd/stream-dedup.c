@@ -114,18 +114,23 @@ struct run {
 static int progress(struct run *r, int64_t id, int64_t wm, struct sp_err *err)
 {
 	struct sp_dedup_stats s;
-	char *state;
+	struct sp_op_progress op = { NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL };
+	char *state, custom[64];
 	int rc;
 
 	if (!r->ck.progress)
 		return 0;
 	sp_dedup_stats(r->d, &s);
-	state = sp_xasprintf("[{\"operatorName\":\"%s\",\"numRowsTotal\":%llu,\"numRowsUpdated\":%llu,"
-			     "\"numRowsRemoved\":%llu,\"memoryUsedBytes\":%llu,\"numRowsDroppedByWatermark\":%llu,"
-			     "\"stateBytesWritten\":%llu,\"customMetrics\":{\"numDroppedDuplicateRows\":%llu}}]",
-			     sp_dedup_name(r->d), (unsigned long long)s.keys, (unsigned long long)s.added,
-			     (unsigned long long)s.removed, (unsigned long long)s.bytes, (unsigned long long)s.late,
-			     (unsigned long long)r->ck.last_bytes, (unsigned long long)s.dups);
+	snprintf(custom, sizeof custom, "{\"numDroppedDuplicateRows\":%llu}", (unsigned long long)s.dups);
+	op.name = sp_dedup_name(r->d);
+	op.rows_total = s.keys;
+	op.rows_updated = s.added;
+	op.rows_removed = s.removed;
+	op.rows_late = s.late;
+	op.memory = s.bytes;
+	op.bytes_written = r->ck.last_bytes;
+	op.custom = custom;
+	state = sp_op_progress_json(&op);
 	{
 		struct sp_progress_batch pb = { id, r->in_rows, sp_mono_us() - r->started, wm, s.ev_min, s.ev_max,
 						NULL, state, NULL, NULL };
