@@ -24,6 +24,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "ack.h"
 #include "join.h"
 #include "jsonc.h"
 #include "log.h"
@@ -442,7 +443,8 @@ struct input {
 	struct sp_reader *rd;
 	struct sp_query q;
 	struct sp_type *schema;
-	struct sp_log *commits;		/* the source's, to acknowledge to */
+	struct sp_log *acks;		/* the input batches acknowledged to the source, ck/acks/SIDE */
+	struct sp_ack *ack;		/* ... and the source that gets them */
 	int64_t done;			/* highest input batch a planned join batch took */
 	int eos;
 };
@@ -538,11 +540,13 @@ static int acknowledge(struct run *r, struct sp_err *err)
 		int64_t d = member(entry, s ? "rightDone" : "leftDone", -1);
 		struct input *in = &r->in[s];
 
-		if (d >= 0 && in->commits && sp_log_latest(in->commits) < d) {
+		if (d >= 0 && in->ack && sp_log_latest(in->acks) < d) {
 			char *e = sp_xasprintf("{\"batchId\":%lld,\"watermark\":%lld}", (long long)d,
 					       (long long)sp_join_watermark(r->j));
 
-			rc = sp_log_put(in->commits, d, e, err);
+			rc = sp_log_put(in->acks, d, e, err);
+			if (rc == 0)
+				rc = sp_ack_commit(in->ack, d, e, err);
 			free(e);
 		}
 	}
@@ -785,11 +789,14 @@ static int open_checkpoint(struct run *r, struct sp_err *err)
 	if (rc == 0)
 		rc = sp_log_open(&r->commits, p, err);
 	free(p);
+	/* the join is a sink of each source: it registers its acknowledgements with them (ack.h) */
 	for (int s = 0; s < 2 && rc == 0; s++) {
 		if (!r->in[s].q.checkpoint)
 			continue;
-		p = sp_xasprintf("%s/commits", r->in[s].q.checkpoint);
-		rc = sp_log_open(&r->in[s].commits, p, err);
+		p = sp_xasprintf("%s/acks/%s", dir, s ? "right" : "left");
+		rc = sp_log_open(&r->in[s].acks, p, err);
+		if (rc == 0)
+			rc = sp_ack_open(&r->in[s].ack, r->in[s].q.checkpoint, p, err);
 		free(p);
 	}
 	if (rc < 0)
@@ -854,7 +861,8 @@ done:
 		sp_reader_free(r.in[s].rd);
 		sp_query_release(&r.in[s].q);
 		sp_type_unref(r.in[s].schema);
-		sp_log_free(r.in[s].commits);
+		sp_log_free(r.in[s].acks);
+		sp_ack_free(r.in[s].ack);
 	}
 	sp_writer_free(r.out);
 	sp_opck_release(&r.ck);

@@ -6,6 +6,7 @@
  * for the values where JDK 17 and earlier printed more digits than needed
  * (1.0E23, 8.41E21, 2^-44, 9.9E-324, 9.9E-323), given as JDK 19 prints them.
  */
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -278,6 +279,248 @@ static void test_doubles(void)
 	}
 }
 
+/* ---- against a slow but plain implementation ---- */
+
+/*
+ * The oracle: the shortest decimal of length L, if there is one, is the
+ * double correctly rounded to L digits (printf's %.*e) or, where the
+ * interval of decimals that read back is lopsided (at powers of two), its
+ * neighbour on the other side; strtod says which read back. For normal
+ * doubles DBL_DIG (15) digits always read back to the same 15-digit
+ * decimal, so one %.14e that reads back is the shortest with zeros
+ * appended. About 1 us a number.
+ */
+
+/* Digits of x rounded to L significant digits, if they read back as x. */
+static int try_digits(double x, int L, char *dig, int *exp)
+{
+	char tmp[40], num[48];
+	double y;
+	int i, nd = 0;
+	char *e;
+
+	snprintf(tmp, sizeof tmp, "%.*e", L - 1, x);
+	e = strchr(tmp, 'e');
+	*exp = atoi(e + 1);
+	for (char *p = tmp; p < e; p++)
+		if (*p >= '0' && *p <= '9')
+			dig[nd++] = *p;
+	y = strtod(tmp, NULL);
+	if (y == x)
+		return 1;
+	/* The neighbour on the far side of x, one unit in the last digit away. */
+	if (y < x) {
+		for (i = L - 1; i >= 0 && dig[i] == '9'; i--)
+			dig[i] = '0';
+		if (i < 0) {
+			dig[0] = '1';
+			++*exp;
+		} else {
+			dig[i]++;
+		}
+	} else {
+		for (i = L - 1; i >= 0 && dig[i] == '0'; i--)
+			dig[i] = '9';
+		if (i < 0)
+			return 0;
+		dig[i]--;
+		if (dig[0] == '0') {
+			memmove(dig, dig + 1, (size_t)L - 1);
+			dig[L - 1] = '9';
+			--*exp;
+		}
+	}
+	snprintf(num, sizeof num, "%c.%.*se%d", dig[0], L - 1, dig + 1, *exp);
+	return strtod(num, NULL) == x;
+}
+
+static size_t slow_format(double d, char *buf)
+{
+	char digits[24];
+	int exp = 0, nd, L;
+	size_t n = 0;
+	double x = fabs(d);
+
+	if (isnan(d))
+		return (size_t)sprintf(buf, "NaN");
+	if (isinf(d))
+		return (size_t)sprintf(buf, d < 0 ? "-Infinity" : "Infinity");
+	if (d == 0)
+		return (size_t)sprintf(buf, signbit(d) ? "-0.0" : "0.0");
+	if (x >= DBL_MIN && try_digits(x, DBL_DIG, digits, &exp)) {
+		L = DBL_DIG;
+	} else {
+		for (L = x >= DBL_MIN ? DBL_DIG + 1 : 1; L < 17; L++)
+			if (try_digits(x, L, digits, &exp))
+				break;
+		if (L == 17)
+			try_digits(x, 17, digits, &exp);
+		else if (L == 1)
+			try_digits(x, L = 2, digits, &exp);
+	}
+	nd = L;
+	while (nd > 1 && digits[nd - 1] == '0')
+		nd--;
+	if (d < 0)
+		buf[n++] = '-';
+	if (exp >= -3 && exp < 7) {
+		if (exp < 0) {
+			buf[n++] = '0';
+			buf[n++] = '.';
+			for (int i = -1; i > exp; i--)
+				buf[n++] = '0';
+			for (int i = 0; i < nd; i++)
+				buf[n++] = digits[i];
+		} else {
+			for (int i = 0; i <= exp; i++)
+				buf[n++] = i < nd ? digits[i] : '0';
+			buf[n++] = '.';
+			if (nd > exp + 1)
+				for (int i = exp + 1; i < nd; i++)
+					buf[n++] = digits[i];
+			else
+				buf[n++] = '0';
+		}
+		buf[n] = '\0';
+		return n;
+	}
+	buf[n++] = digits[0];
+	buf[n++] = '.';
+	if (nd > 1)
+		for (int i = 1; i < nd; i++)
+			buf[n++] = digits[i];
+	else
+		buf[n++] = '0';
+	n += (size_t)sprintf(buf + n, "E%d", exp);
+	return n;
+}
+
+static uint64_t rng = 0x243f6a8885a308d3ull;
+
+static uint64_t next_u64(void)
+{
+	uint64_t z = (rng += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static double from_bits(uint64_t u)
+{
+	double d;
+
+	memcpy(&d, &u, sizeof d);
+	return d;
+}
+
+static uint64_t to_bits(double d)
+{
+	uint64_t u;
+
+	memcpy(&u, &d, sizeof u);
+	return u;
+}
+
+static long compared, mismatches;
+
+/* d against the oracle, and -d against d with its sign changed */
+static void compare(double d)
+{
+	char fast[40], slow[40], neg[40];
+	size_t n = sp_double_format(d, fast);
+
+	slow_format(d, slow);
+	sp_double_format(-d, neg);
+	compared++;
+	if (n != strlen(fast) || strcmp(fast, slow) ||
+	    (fast[0] == '-' ? strcmp(neg, fast + 1) : neg[0] != '-' || strcmp(neg + 1, fast))) {
+		if (++mismatches <= 20)
+			CHECK(0, "%a: '%s' (negated '%s'), the oracle says '%s'", d, fast, neg, slow);
+		else
+			failures++;
+	}
+}
+
+/* d and its neighbours up to two units in the last place away */
+static void compare_near(double d)
+{
+	uint64_t u = to_bits(fabs(d));
+
+	for (uint64_t i = u < 2 ? 0 : u - 2; i <= u + 2 && i < 0x7ff0000000000000ull; i++)
+		compare(from_bits(i));
+}
+
+/* A random decimal of 1 to 17 digits, as strtod reads it. */
+static double random_decimal(int emin, int emax)
+{
+	char num[48];
+	uint64_t m = 0;
+	int nd = (int)(next_u64() % 17) + 1;
+
+	for (int i = 0; i < nd; i++)
+		m = m * 10 + next_u64() % 10;
+	snprintf(num, sizeof num, "%llue%d", (unsigned long long)m,
+		 emin + (int)(next_u64() % (uint64_t)(emax - emin + 1)));
+	return strtod(num, NULL);
+}
+
+static void test_against_oracle(long random)
+{
+	static const char *const decimals[] = {
+		"0.1", "0.2", "0.3", "28.15", "2.82879384806159E17", "1e7", "1e-3", "9999999.999999998",
+		"9999999.999999999", "0.0009999999999999998", "0.00099999999999999999", "1e23", "9.9e22",
+		"5e-324", "2.2250738585072014E-308", "1.7976931348623157E308", "4.35E-322", "123456789012345678", "31722300588172752", "1e16", "1e22", "9007199254740993",
+	};
+	char num[48];
+
+	compare(0.0);
+	for (size_t i = 0; i < sizeof decimals / sizeof decimals[0]; i++)
+		compare_near(strtod(decimals[i], NULL));
+	compare_near(1.0 / 3);
+	compare_near(2.0 / 3);
+	/* subnormals: the smallest, where one or two digits compete, and the largest */
+	for (uint64_t t = 1; t < 20000; t++) {
+		compare(from_bits(t));
+		compare(from_bits(0x000fffffffffffffull - t + 1));
+	}
+	compare(from_bits(0x8000000000000000ull));
+	/* each binade: its first significands (the lopsided interval), a middle one, its last */
+	for (uint64_t bq = 1; bq < 0x7ff; bq++) {
+		compare_near(from_bits(bq << 52));
+		compare(from_bits(bq << 52 | 0x0008000000000000ull));
+		compare(from_bits(bq << 52 | 0x000ffffffffffffeull));
+	}
+	/* powers of ten, and the 1e-3 and 1e7 edges of the plain layout */
+	for (int e = -325; e <= 309; e++) {
+		snprintf(num, sizeof num, "1e%d", e);
+		compare_near(strtod(num, NULL));
+		snprintf(num, sizeof num, "5e%d", e);
+		compare_near(strtod(num, NULL));
+	}
+	for (int i = 1; i < 1000; i++) {
+		compare_near(i * 1e-6);
+		compare_near(9999000.0 + i);
+		compare_near(10000000.0 - i / 1000.0);
+	}
+	/* integers: small ones, and up to and past 2^53 */
+	for (int i = 1; i <= 100000; i++)
+		compare((double)i);
+	for (int i = 0; i < 100000; i++) {
+		compare((double)(next_u64() >> 11));
+		compare((double)(next_u64() >> (next_u64() % 64)));
+	}
+	/* random bit patterns, and random decimals of 1 to 17 digits */
+	for (long i = 0; i < random; i++) {
+		double d = from_bits(next_u64());
+
+		if (isfinite(d))
+			compare(d);
+		compare(random_decimal(-330, 310));
+		compare(random_decimal(-8, 10));
+	}
+}
+
 /* ---- values, as CAST(v AS STRING) ---- */
 
 static struct sp_type *ddl(const char *text)
@@ -419,10 +662,16 @@ static void test_buf(void)
 	sp_buf_release(&b);
 }
 
-int main(void)
+/* An argument sets how many random doubles of each kind to compare (default 250000). */
+int main(int argc, char **argv)
 {
+	long random = argc > 1 ? strtol(argv[1], NULL, 10) : 250000;
+
 	sp_setprog("test-format");
 	test_doubles();
+	test_against_oracle(random);
+	if (mismatches || argc > 1)
+		fprintf(stderr, "test-format: %ld of %ld doubles differ from the oracle\n", mismatches, compared);
 	test_values();
 	test_buf();
 	if (failures)
