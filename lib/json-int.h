@@ -176,8 +176,6 @@ struct sp_jdates {
 void sp_jw_string(struct sp_buf *out, const char *s, size_t len);
 /* Appends row i of c as JSON; NULL struct fields are left out when ignore_null. */
 void sp_jw_value(struct sp_buf *out, const struct sp_col *c, size_t i, int ignore_null, struct sp_jdates *dc);
-/* Java's Double.toString, fast for common values. Returns the length (buf: 32 bytes). */
-size_t sp_jw_double(double d, char *buf);
 
 /* Length of the valid UTF-8 sequence (2 to 4 bytes) starting at p, or 0 (RFC 3629: no overlongs, no surrogates). */
 static inline int sp_utf8_len(const unsigned char *p, const unsigned char *end)

@@ -142,61 +142,6 @@ static size_t fmt_i64(int64_t v, char *buf)
 	return fmt_u64((uint64_t)v, buf);
 }
 
-static const double pow10d[] = {
-	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
-	1e12, 1e13, 1e14, 1e15, 1e16, 1e17,
-};
-
-/*
- * Java prints doubles from 10^-3 to 10^7 as plain decimals with the
- * fewest digits that read back as the same double. For those, the
- * smallest k for which round(d * 10^k) / 10^k gives d back is that
- * decimal (both operands are exact, so the division rounds once);
- * everything else goes to sp_double_format().
- */
-size_t sp_jw_double(double d, char *buf)
-{
-	double a = fabs(d), x, m;
-	uint64_t im, p, ip, fp;
-	size_t n = 0;
-	int k, i;
-
-	if (a >= 1e-3 && a < 1e7) {
-		for (k = 0; k <= 17; k++) {
-			x = a * pow10d[k];
-			if (x >= 9007199254740992.0)
-				break;
-			m = nearbyint(x);
-			if (m / pow10d[k] != a)
-				continue;
-			im = (uint64_t)m;
-			p = (uint64_t)pow10d[k];
-			ip = im / p;
-			fp = im % p;
-			if (d < 0)
-				buf[n++] = '-';
-			n += fmt_u64(ip, buf + n);
-			buf[n++] = '.';
-			if (!k) {
-				buf[n++] = '0';
-			} else {
-				while (k > 1 && fp % 10 == 0) {
-					fp /= 10;
-					k--;
-				}
-				for (i = k - 1; i >= 0; i--) {
-					buf[n + (size_t)i] = (char)('0' + fp % 10);
-					fp /= 10;
-				}
-				n += (size_t)k;
-			}
-			buf[n] = '\0';
-			return n;
-		}
-	}
-	return sp_double_format(d, buf);
-}
-
 static size_t ts_iso(int64_t us, char *buf, struct sp_jdates *dc)
 {
 	int64_t days, rem, secs, ms;
@@ -293,7 +238,7 @@ static void put_f64(struct sp_buf *out, double v)
 			sp_buf_add(out, "\"-Infinity\"", 11);
 	} else {
 		w = sp_buf_room(out, 40);
-		out->len += sp_jw_double(v, w);
+		out->len += sp_double_format(v, w);
 		out->p[out->len] = '\0';
 	}
 }

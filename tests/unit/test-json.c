@@ -1008,39 +1008,6 @@ static void test_to_json(void)
 
 /* ---- against independent implementations ---- */
 
-/* Java's Double.toString as sp_double_format() writes it, for many doubles */
-static void test_double_format(void)
-{
-	char a[64], b[64];
-	uint64_t x = 0x9e3779b97f4a7c15u;
-	int bad = 0;
-
-	for (int i = 0; i < 300000 && bad < 5; i++) {
-		double d;
-
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
-		switch (i % 3) {
-		case 0:
-			memcpy(&d, &x, sizeof d);
-			break;
-		case 1:
-			d = (double)(x % 100000000) / pow(10, (double)((x >> 40) % 12));
-			break;
-		default:
-			d = (double)(int64_t)(x % 2000001 - 1000000) / 100;
-			break;
-		}
-		sp_jw_double(d, a);
-		sp_double_format(d, b);
-		if (strcmp(a, b)) {
-			FAIL("double %.17g: fast %s, reference %s", d, a, b);
-			bad++;
-		}
-	}
-}
-
 /* numbers read back as strtod reads them */
 static void test_number_parse(void)
 {
@@ -1274,7 +1241,6 @@ int main(int argc, char **argv)
 	test_round_trip();
 	test_from_json();
 	test_to_json();
-	test_double_format();
 	test_number_parse();
 	test_timestamps();
 	test_jq();
