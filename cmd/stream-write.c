@@ -354,6 +354,7 @@ static int sink_rows(struct sink *s, const struct sp_batch *b, struct sp_err *er
 static int record_commit(struct sink *s, const struct sp_batch_info *bi, struct sp_err *err)
 {
 	char *entry;
+	int64_t t0 = sp_mono_us(), add = t0 - s->started;
 	int r = 0;
 
 	if (!s->commits)
@@ -372,9 +373,15 @@ static int record_commit(struct sink *s, const struct sp_batch_info *bi, struct 
 			sp_xasprintf("{\"description\":\"%sSink[%s]\",\"numOutputRows\":%llu}",
 				     s->files ? "File" : s->a->format, s->a->path, (unsigned long long)s->rows);
 
+		/* addBatch: from the batch's first frame to its data written; commitOffsets: the commit logs */
+		char *durations = sp_xasprintf("{\"addBatch\":%lld,\"commitOffsets\":%lld}", (long long)(add / 1000),
+					       (long long)((sp_mono_us() - t0) / 1000));
+
 		pb.sink = sink;
+		pb.durations = durations;
 		r = sp_progress_write(s->progress, &pb, err);
 		free(sink);
+		free(durations);
 	}
 	return r;
 }

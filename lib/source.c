@@ -70,8 +70,13 @@ char *sp_source_member(const char *entry, const char *key, struct sp_err *err)
 	return s;
 }
 
-/* Emits batch id from its offsets entry: begin, rows, end, progress. */
-static int emit_batch(struct engine *e, int64_t id, const char *entry, struct sp_err *err)
+/*
+ * Emits batch id from its offsets entry: begin, rows, end, progress. plan_us
+ * and wal_us: the time planning it and writing its offsets took (0 for a
+ * replayed batch), for the progress's durationMs.
+ */
+static int emit_batch(struct engine *e, int64_t id, const char *entry, int64_t plan_us, int64_t wal_us,
+		      struct sp_err *err)
 {
 	struct sp_batch_info bi = { id, SP_MODE_APPEND, SP_NO_WATERMARK, 0, NULL };
 	int64_t t0 = sp_mono_us();
@@ -87,13 +92,19 @@ static int emit_batch(struct engine *e, int64_t id, const char *entry, struct sp
 	if (r == 0)
 		r = sp_writer_flush(e->wr, err);
 	if (r == 0 && e->progress) {
-		struct sp_progress_batch pb = { id, bi.rows, sp_mono_us() - t0, SP_NO_WATERMARK, INT64_MIN,
+		int64_t get = sp_mono_us() - t0;
+		struct sp_progress_batch pb = { id, bi.rows, plan_us + wal_us + get, SP_NO_WATERMARK, INT64_MIN,
 						INT64_MIN, NULL, NULL, NULL, NULL };
 		char *src = e->impl->ops->progress ? e->impl->ops->progress(e->impl, id, entry, bi.rows) : NULL;
+		char *durations = sp_xasprintf("{\"latestOffset\":%lld,\"walCommit\":%lld,\"getBatch\":%lld}",
+					       (long long)(plan_us / 1000), (long long)(wal_us / 1000),
+					       (long long)(get / 1000));
 
 		pb.sources = src;
+		pb.durations = durations;
 		r = sp_progress_write(e->progress, &pb, err);
 		free(src);
+		free(durations);
 	}
 	return r;
 }
@@ -167,6 +178,7 @@ static int maintain(struct engine *e, struct sp_err *err)
 static int next_batch(struct engine *e, struct sp_err *err)
 {
 	char *members = NULL, *entry;
+	int64_t t0 = sp_mono_us(), t1, t2;
 	int r;
 
 	if ((r = e->impl->ops->plan(e->impl, e->a->trigger, &members, err)) != SP_PLAN_BATCH)
@@ -174,9 +186,11 @@ static int next_batch(struct engine *e, struct sp_err *err)
 	entry = sp_xasprintf("{\"batchId\":%lld,\"timestampMs\":%lld,%s}", (long long)e->next,
 			     (long long)(sp_now_us() / 1000), members);
 	free(members);
+	t1 = sp_mono_us();
 	r = e->offsets ? sp_log_put(e->offsets, e->next, entry, err) : 0;
+	t2 = sp_mono_us();
 	if (r == 0)
-		r = emit_batch(e, e->next, entry, err);
+		r = emit_batch(e, e->next, entry, t1 - t0, t2 - t1, err);
 	free(entry);
 	if (r < 0)
 		return -1;
@@ -199,7 +213,7 @@ static int replay(struct engine *e, struct sp_err *err)
 		}
 		if (sp_verbose > 1)
 			sp_warn("replaying batch %lld", (long long)b);
-		r = emit_batch(e, b, text, err);
+		r = emit_batch(e, b, text, 0, 0, err);
 		free(text);
 		if (r < 0)
 			return -1;
