@@ -223,8 +223,9 @@ pipeline() {
 		--checkpoint "$T/ck/l" --name impressions >"$T/L" &
 	stream-read json "$T/kclk" --trigger availableNow -o maxFilesPerTrigger=1 --schema 'clickAdId LONG, clickTime TIMESTAMP' \
 		--checkpoint "$T/ck/r" --name clicks >"$T/R" &
-	timeout 20 stream-join --left "$T/L" --right "$T/R" --on "$COND" "${WM[@]}" --checkpoint "$T/ck/j" \
-	  | stream-write json --checkpoint "$T/ck/w" "$T/out"
+	# killed runs may leave the join waiting for a source that died: bounded then, not at the end
+	timeout "${JOIN_TIMEOUT:-300}" stream-join --left "$T/L" --right "$T/R" --on "$COND" "${WM[@]}" \
+		--checkpoint "$T/ck/j" | stream-write json --checkpoint "$T/ck/w" "$T/out" || return 1
 	wait
 }
 
@@ -242,7 +243,7 @@ pipeline() {
 	kills=0
 	for round in $(seq 1 40); do
 		# fd 3 closed: a stage left blocked cannot hold bats' output open
-		pipeline 2>/dev/null 3>&- &
+		JOIN_TIMEOUT=20 pipeline 2>/dev/null 3>&- &
 		pid=$!
 		sleep "0.0$((RANDOM % 30))"
 		stages=($(pgrep -P "$pid" -f 'stream-' || true))
