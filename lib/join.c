@@ -1498,7 +1498,8 @@ static void st_rebuild(struct sp_join *j, struct side *sd)
 
 	for (size_t i = 0; i < n; i++)
 		rows[i].koff = (uint32_t)i;	/* the row's place in the restored store */
-	qsort(rows, n, sizeof *rows, cmp_seq);
+	if (n)
+		qsort(rows, n, sizeof *rows, cmp_seq);
 	sp_batch_init(&nb, sd->schema);
 	for (size_t i = 0; i < n; i++) {
 		for (size_t c = 0; c < nb.schema->nfields; c++)
