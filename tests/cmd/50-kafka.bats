@@ -231,8 +231,8 @@ c.commit()
 		-o kafka.message.max.bytes=2000 --checkpoint "$T/ck" <"$T/kv.frames"
 	[ "$stderr" = "stream-write: batch 0: cannot produce to topic 'out': Broker: Message size too large" ]
 	[ ! -e "$T/ck/commits/0" ]
-	run -0 consume out
-	[ -z "$output" ]
+	# what read_committed readers see is not checked: librdkafka 2.0's mock cluster shows aborted
+	# transactions' messages, so 'a' may or may not be visible there (Kafka never shows it)
 }
 
 # kill_open_batch FRAMES CHECKPOINT: a sink killed by SIGKILL while its first batch is open, its rows sent
